@@ -1,0 +1,82 @@
+# Every routine task has a target; `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# Python 3.10 from pyenv if present, else python3.10 on PATH (Rasa 3.6 needs <= 3.10).
+BASE_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python3) $(shell command -v python3.10 2>/dev/null))
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m rasa
+INSTALLED := $(VENV)/.installed-stamp
+SPACY_PIPELINE := build/spacy/support_en/meta.json
+MODEL := models/triage.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data lexicon -type f -name '*.yml' 2>/dev/null) \
+	$(wildcard bot/nlu/*.py)
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa's telemetry and crash reports go to the internet: never from here.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories lint format typecheck lock clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml requirements.lock .python-version
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "error: Python $(PYTHON_VERSION) not found. Install it with: pyenv install $(PYTHON_VERSION)"; exit 1; fi
+	@test -x $(PY) || { echo "Creating $(VENV) with $(BASE_PYTHON)"; $(BASE_PYTHON) -m venv $(VENV); }
+	@echo "Installing pinned dependencies (first time: a few minutes)..."
+	$(PY) -m pip install --quiet --upgrade "pip<24.1"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+install: $(INSTALLED) ## Create the virtualenv and install pinned dependencies
+
+$(SPACY_PIPELINE): $(INSTALLED) lexicon/entity_patterns.yml bot/nlu/spacy_pipeline.py
+	$(PY) -m bot.nlu.spacy_pipeline --patterns lexicon/entity_patterns.yml --output build/spacy/support_en
+
+spacy: $(SPACY_PIPELINE) ## Build the spaCy pipeline from lexicon/entity_patterns.yml
+
+$(MODEL): $(INSTALLED) $(SPACY_PIPELINE) $(TRAINING_INPUTS)
+	@echo "Training (data or config changed)..."
+	$(RASA) train --fixed-model-name triage --out models --force
+	@touch $@
+
+train: $(MODEL) ## Train the model if data, domain, config or lexicon changed
+
+run: $(MODEL) ## Set up everything, then run the bot on embedded defaults
+	$(PY) -m bot.launcher
+
+test: lint typecheck validate test-unit test-stories ## Everything CI runs
+
+test-unit: $(MODEL) ## pytest (starts real servers on loopback)
+	$(PY) -m pytest
+
+validate: $(INSTALLED) $(SPACY_PIPELINE) ## rasa data validate; warnings fail
+	$(PY) -m bot.tools.validate
+
+test-nlu: $(MODEL) ## Held-out intent/entity reports and confusion matrices in results/nlu
+	$(PY) -m bot.tools.nlu_report --model $(MODEL) --out results/nlu
+
+test-stories: $(MODEL) ## Test stories; any wrong prediction fails
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+lint: $(INSTALLED) ## ruff
+	$(PY) -m ruff check bot actions tests
+
+format: $(INSTALLED) ## Format and fix with ruff
+	$(PY) -m ruff format bot actions tests
+	$(PY) -m ruff check --fix bot actions tests
+
+typecheck: $(INSTALLED) ## mypy on the backend boundary and the hand-off module
+	$(PY) -m mypy actions/backends
+
+lock: ## Re-pin requirements.lock from the current virtualenv
+	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock
+
+clean: ## Remove built artefacts (keeps the virtualenv)
+	rm -rf build models results var/log .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The rasa-sdk action server: form validation, task actions and fallbacks."""

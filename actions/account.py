@@ -1,0 +1,70 @@
+"""Account tasks: sign-in help, payment problems, deletion.
+
+Whether an account exists for an email is never revealed: the customer gets
+the same words either way, and links only ever go to the address on file.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backends.calls import off_loop
+from actions.backends.errors import AccountNotFound
+from actions.backends.models import Customer
+from actions.backends.registry import billing_system
+from actions.task import TaskAction
+
+HANDOFF_REASON_LOCKED = "account_locked"
+HANDOFF_REASON_PRIVACY = "privacy_request"
+
+
+async def find_account(tracker: Tracker) -> Optional[Customer]:
+    try:
+        return await off_loop(billing_system().find_customer_by_email, tracker.get_slot("account_email"))
+    except AccountNotFound:
+        return None
+
+
+class ActionAccountAccess(TaskAction):
+    def name(self) -> Text:
+        return "action_account_access"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer = await find_account(tracker)
+        if customer is not None and customer.account_status == "locked":
+            dispatcher.utter_message(response="utter_account_locked")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_LOCKED)]
+        if customer is not None:
+            await off_loop(billing_system().send_password_reset, customer.id)
+        dispatcher.utter_message(response="utter_reset_link_sent")
+        return []
+
+
+class ActionPaymentIssue(TaskAction):
+    def name(self) -> Text:
+        return "action_payment_issue"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        customer = await find_account(tracker)
+        if customer is not None:
+            await off_loop(billing_system().send_payment_update_link, customer.id)
+        dispatcher.utter_message(response="utter_payment_link_sent")
+        return []
+
+
+class ActionDeleteAccount(TaskAction):
+    def name(self) -> Text:
+        return "action_delete_account"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_delete_account_privacy_team")
+        return [SlotSet("handoff_reason", HANDOFF_REASON_PRIVACY)]

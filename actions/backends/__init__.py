@@ -1,0 +1,1 @@
+"""What the actions know about the company's order and billing systems."""

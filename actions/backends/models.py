@@ -1,0 +1,105 @@
+"""Typed records the order and billing systems return (schema: docs/backends.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Optional, Tuple
+
+
+class OrderState(str, Enum):
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+    @property
+    def has_left_warehouse(self) -> bool:
+        return self in {OrderState.SHIPPED, OrderState.DELAYED, OrderState.DELIVERED, OrderState.RETURNED}
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    email: str
+    phone: str
+    account_status: str = "active"
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    sku: str
+    name: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Order:
+    number: str
+    customer: Customer
+    state: OrderState
+    placed_on: date
+    items: Tuple[OrderItem, ...]
+    promised_by: Optional[date] = None
+    expected_by: Optional[date] = None
+    delivered_on: Optional[date] = None
+    carrier: Optional[str] = None
+    tracking_url: Optional[str] = None
+
+    def is_late(self, today: date) -> bool:
+        """Past its promised date and not yet delivered."""
+        return (
+            self.promised_by is not None
+            and self.delivered_on is None
+            and self.state not in {OrderState.CANCELLED, OrderState.RETURNED}
+            and (self.state is OrderState.DELAYED or self.promised_by < today)
+        )
+
+
+@dataclass(frozen=True)
+class Invoice:
+    number: str
+    order_number: str
+    amount: Decimal
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    customer_id: str
+    amount: Decimal
+    status: str
+    taken_on: date
+    description: str
+    order_number: Optional[str] = None
+    failure: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    order_number: str
+    amount: Decimal
+    status: str
+    requested_on: date
+    expected_by: Optional[date] = None
+
+
+@dataclass(frozen=True)
+class ReturnPolicy:
+    return_window_days: int = 30
+
+
+@dataclass
+class OutboundRecord:
+    """Something the backend was asked to send or record (invoice e-mail, dispute...)."""
+
+    kind: str
+    reference: str
+    details: dict = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Form validation actions: one class per form, one ``validate_<slot>`` per slot."""

@@ -1,0 +1,25 @@
+"""The account look-up form: the email address on the account."""
+from __future__ import annotations
+
+from typing import Any, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms.base import SlotUpdates, TriageFormValidation
+from actions.validators import parse_email
+
+
+class ValidateAccountLookupForm(TriageFormValidation):
+    def name(self) -> Text:
+        return "validate_account_lookup_form"
+
+    def validate_account_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        email = parse_email(str(value or ""))
+        if email is None:
+            return self.reject("account_email", dispatcher, tracker, "utter_invalid_email")
+        # Whether an account exists is never said here (see actions/account.py).
+        return self.accept("account_email", email, tracker)

@@ -1,0 +1,75 @@
+"""What every form validation shares: counting failed answers and offering a person.
+
+A slot answered wrongly is re-asked with an explanation of what is expected
+(the ``utter_invalid_<slot>``-style response passed to ``reject``). After
+``failures_before_offering_human`` failures in a row on the same slot the bot
+also offers a person, and keeps asking so the customer can still finish.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.settings import settings
+from actions.validators import clean_free_text
+
+SlotUpdates = Dict[Text, Any]
+HANDOFF_REASON_VALIDATION = "validation_failed"
+
+
+def failure_counts(tracker: Tracker) -> Dict[str, int]:
+    counts = tracker.get_slot("failed_attempts")
+    return dict(counts) if isinstance(counts, dict) else {}
+
+
+class TriageFormValidation(FormValidationAction, ABC):
+    """Base for the project's form validations."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """``validate_<form name>``."""
+
+    def accept(self, slot: str, value: Any, tracker: Tracker, **extra: Any) -> SlotUpdates:
+        """Keep ``value`` and clear the slot's failure count."""
+        counts = failure_counts(tracker)
+        counts.pop(slot, None)
+        return {slot: value, "failed_attempts": counts, **extra}
+
+    def reject(
+        self,
+        slot: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        response: str,
+        **response_variables: Any,
+    ) -> SlotUpdates:
+        """Explain what is expected, count the failure, offer a person when it repeats."""
+        counts = failure_counts(tracker)
+        counts[slot] = counts.get(slot, 0) + 1
+        dispatcher.utter_message(response=response, **response_variables)
+        updates: SlotUpdates = {slot: None, "failed_attempts": counts}
+        if counts[slot] == settings().failures_before_offering_human:
+            dispatcher.utter_message(response="utter_offer_human")
+            updates["handoff_reason"] = HANDOFF_REASON_VALIDATION
+        return updates
+
+    def free_text(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, response: str
+    ) -> SlotUpdates:
+        """Accept a short description in the customer's words, or re-ask."""
+        cleaned = clean_free_text(str(value or ""), settings().free_text_max_length)
+        if cleaned is None:
+            return self.reject(slot, dispatcher, tracker, response)
+        return self.accept(slot, cleaned, tracker)
+
+    @staticmethod
+    def latest_text(tracker: Tracker) -> str:
+        return (tracker.latest_message or {}).get("text") or ""
+
+    @staticmethod
+    def entity(tracker: Tracker, name: str) -> Optional[str]:
+        return next(tracker.get_latest_entity_values(name), None)

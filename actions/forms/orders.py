@@ -1,0 +1,121 @@
+"""Forms for order tasks: the look-up (number + proof of ownership), cancel,
+change address and return."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backends.calls import off_loop
+from actions.backends.errors import BackendUnavailable, OrderNotFound
+from actions.backends.registry import order_system
+from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
+from actions.ownership import HANDOFF_REASON_OWNERSHIP, ownership_locked, proves_ownership
+from actions.settings import settings
+from actions.validators import parse_address, parse_contact, parse_order_number, parse_yes_no
+
+
+class ValidateOrderLookupForm(TriageFormValidation):
+    """Order number, then an email or phone that matches the order."""
+
+    def name(self) -> Text:
+        return "validate_order_lookup_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        # After too many wrong answers the look-up ends; the task action then
+        # explains and offers a person instead of showing anything.
+        return [] if ownership_locked(tracker) else domain_slots
+
+    async def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        number = parse_order_number(str(value or ""))
+        if number is None:
+            return self.reject("order_number", dispatcher, tracker, "utter_invalid_order_number")
+        try:
+            order = await off_loop(order_system().get_order, number)
+        except OrderNotFound:
+            return self.reject("order_number", dispatcher, tracker, "utter_unknown_order_number", order_number=number)
+        except BackendUnavailable:
+            # Keep the number; the task action meets the outage and says so.
+            return self.accept("order_number", number, tracker, verified_order=None)
+        contact = parse_contact(tracker.get_slot("customer_contact") or "")
+        if contact and proves_ownership(contact, order):
+            return self.accept("order_number", number, tracker, verified_order=number)
+        # A different order needs its own proof: ask again rather than reuse.
+        return self.accept("order_number", number, tracker, verified_order=None, customer_contact=None)
+
+    async def validate_customer_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        contact = parse_contact(str(value or ""))
+        if contact is None:
+            return self.reject("customer_contact", dispatcher, tracker, "utter_invalid_contact")
+        number = tracker.get_slot("order_number")
+        if not number:
+            # Checked once the order number is known (validate_order_number).
+            return self.accept("customer_contact", contact.value, tracker)
+        try:
+            order = await off_loop(order_system().get_order, number)
+        except (OrderNotFound, BackendUnavailable):
+            return self.accept("customer_contact", contact.value, tracker)
+        if proves_ownership(contact, order):
+            return self.accept("customer_contact", contact.value, tracker, verified_order=number)
+        return self._ownership_failure(dispatcher, tracker)
+
+    def _ownership_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotUpdates:
+        attempts = failure_counts(tracker).get("customer_contact", 0) + 1
+        if attempts >= settings().ownership_max_attempts:
+            counts = {**failure_counts(tracker), "customer_contact": attempts}
+            dispatcher.utter_message(response="utter_ownership_failed")
+            return {"customer_contact": None, "failed_attempts": counts, "handoff_reason": HANDOFF_REASON_OWNERSHIP}
+        # Same words whether the order exists or not: nothing is revealed.
+        return self.reject("customer_contact", dispatcher, tracker, "utter_contact_mismatch")
+
+
+class ValidateCancelOrderForm(TriageFormValidation):
+    def name(self) -> Text:
+        return "validate_cancel_order_form"
+
+    def validate_cancel_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        answer = value if isinstance(value, bool) else parse_yes_no(str(value or ""))
+        if answer is None:
+            return self.reject(
+                "cancel_confirmed", dispatcher, tracker, "utter_invalid_yes_no",
+                order_number=tracker.get_slot("order_number"),
+            )
+        return self.accept("cancel_confirmed", answer, tracker)
+
+
+class ValidateChangeAddressForm(TriageFormValidation):
+    def name(self) -> Text:
+        return "validate_change_address_form"
+
+    def validate_new_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        address = parse_address(str(value or ""))
+        if address is None:
+            return self.reject("new_address", dispatcher, tracker, "utter_invalid_address")
+        return self.accept("new_address", address, tracker)
+
+
+class ValidateRefundForm(TriageFormValidation):
+    def name(self) -> Text:
+        return "validate_refund_form"
+
+    def validate_refund_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotUpdates:
+        return self.free_text("refund_item", value, dispatcher, tracker, "utter_invalid_refund_item")
+
+    def validate_refund_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self.free_text("refund_reason", value, dispatcher, tracker, "utter_invalid_refund_reason")

@@ -1,0 +1,59 @@
+"""Base for task actions: backend errors become a polite answer, never a crash."""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backends.errors import BackendError, BackendUnavailable
+from actions.ownership import is_verified, ownership_locked
+from actions.replies import HANDOFF_REASON_BACKEND, response_for
+
+logger = logging.getLogger(__name__)
+
+
+class TaskAction(Action, ABC):
+    """Runs ``perform``; a ``BackendError`` is answered with its response."""
+
+    @abstractmethod
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        """Do the task and say the outcome."""
+
+    def cleanup(self) -> List[EventType]:
+        """Slots to clear after the task, so a second request asks afresh."""
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        try:
+            events = await self.perform(dispatcher, tracker, domain)
+        except BackendError as error:
+            logger.warning("%s failed: %s", self.name(), type(error).__name__)
+            dispatcher.utter_message(response=response_for(error), **self.error_variables(tracker))
+            events = []
+            if isinstance(error, BackendUnavailable):
+                events.append(SlotSet("handoff_reason", HANDOFF_REASON_BACKEND))
+        return events + self.cleanup()
+
+    def error_variables(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"order_number": tracker.get_slot("order_number") or ""}
+
+
+class OrderTaskAction(TaskAction, ABC):
+    """A task on one order: only after the customer proved it is theirs."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if not is_verified(tracker):
+            if not ownership_locked(tracker):
+                dispatcher.utter_message(response="utter_not_verified")
+            return self.cleanup()
+        return await super().run(dispatcher, tracker, domain)

@@ -1,0 +1,102 @@
+"""Pure checks on what customers type into forms. No I/O, no Rasa."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+_ORDER_NUMBER = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+_INVOICE_NUMBER = re.compile(r"\binv-?(\d{5,6})\b", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE_CANDIDATE = re.compile(r"\+?[\d\s().-]{7,22}\d")
+_HOUSE_NUMBER = re.compile(r"\b\d{1,5}[a-zA-Z]?\b")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "please do", "do it", "go ahead"}
+_NO = {"no", "n", "nope", "nah", "don't", "dont", "keep it", "not now"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An email or a phone number, in a canonical form for comparison."""
+
+    kind: str  # "email" or "phone"
+    value: str
+
+
+def parse_order_number(text: str) -> Optional[str]:
+    """The first stand-alone 5-digit number in ``text``."""
+    match = _ORDER_NUMBER.search(text or "")
+    return match.group(1) if match else None
+
+
+def parse_invoice_reference(text: str) -> Optional[str]:
+    """``INV-20931`` (canonical upper case) or a 5-digit order number."""
+    match = _INVOICE_NUMBER.search(text or "")
+    if match:
+        return f"INV-{match.group(1)}"
+    return parse_order_number(text)
+
+
+def parse_email(text: str) -> Optional[str]:
+    match = _EMAIL.search(text or "")
+    return match.group(0).casefold() if match else None
+
+
+def phone_digits(text: str) -> Optional[str]:
+    """Digits of a phone number (7-15 of them), ignoring spaces and punctuation."""
+    match = _PHONE_CANDIDATE.search(text or "")
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group(0))
+    return digits if 7 <= len(digits) <= 15 else None
+
+
+def parse_contact(text: str) -> Optional[Contact]:
+    email = parse_email(text)
+    if email:
+        return Contact("email", email)
+    digits = phone_digits(text)
+    return Contact("phone", digits) if digits else None
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Compare on the last 10 digits so "+1 555 201 4477" equals "5552014477"
+    and "+44 7700 900123" equals "07700 900123"."""
+    a_digits, b_digits = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    if len(a_digits) < 7 or len(b_digits) < 7:
+        return False
+    return a_digits[-10:].lstrip("0") == b_digits[-10:].lstrip("0")
+
+
+def contact_matches(contact: Contact, email_on_file: str, phone_on_file: str) -> bool:
+    """Does what the customer gave match the order's contact details?"""
+    if contact.kind == "email":
+        return contact.value == email_on_file.casefold()
+    return same_phone(contact.value, phone_on_file)
+
+
+def parse_address(text: str) -> Optional[str]:
+    """A delivery address needs a house number and at least two words of street/town."""
+    cleaned = " ".join((text or "").split()).strip(" .,")
+    if len(cleaned) < 8 or len(cleaned) > 200:
+        return None
+    if not _HOUSE_NUMBER.search(cleaned) or len(_WORD.findall(cleaned)) < 2:
+        return None
+    return cleaned
+
+
+def parse_yes_no(text: str) -> Optional[bool]:
+    words = " ".join((text or "").casefold().replace("!", " ").replace(".", " ").split())
+    if words in _YES or words.split(" ")[0] in _YES:
+        return True
+    if words in _NO or words.split(" ")[0] in _NO:
+        return False
+    return None
+
+
+def clean_free_text(text: str, max_length: int) -> Optional[str]:
+    """Trimmed, length-capped free text; None when there is nothing meaningful."""
+    cleaned = " ".join((text or "").split())
+    if not _WORD.search(cleaned):
+        return None
+    return cleaned[:max_length]

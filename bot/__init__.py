@@ -1,0 +1,1 @@
+"""Server side of the support triage bot: NLU components, channels, launcher."""

@@ -1,0 +1,1 @@
+"""Customer channels: one module per channel, shared checks in ``inbound``."""

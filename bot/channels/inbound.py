@@ -1,0 +1,37 @@
+"""Checks every channel applies to a customer's text before Rasa sees it. Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.nlu.normalize import remove_control_characters
+
+MAX_MESSAGE_CHARS = 2000
+
+EMPTY_REPLY = "I didn't get any text there. What can I help you with?"
+TOO_LONG_REPLY = (
+    "That message is too long for me to read in one go (the limit is {limit:,} characters). "
+    "Could you send the main point in a shorter message? If it's easier, say \"agent\" "
+    "and a member of our team will take over."
+)
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """Either ``text`` to hand to Rasa, or a ``reply`` to send back instead."""
+
+    text: Optional[str] = None
+    reply: Optional[str] = None
+
+
+def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:
+    """Strip control characters; answer empty or over-long messages directly.
+
+    Button payloads ("/intent") pass through unchanged apart from the cleaning.
+    """
+    cleaned = remove_control_characters(raw).strip()
+    if not cleaned:
+        return InboundText(reply=EMPTY_REPLY)
+    if len(cleaned) > max_chars:
+        return InboundText(reply=TOO_LONG_REPLY.format(limit=max_chars))
+    return InboundText(text=cleaned)

@@ -1,0 +1,1 @@
+"""Custom NLU pieces: text normalisation and the project's own spaCy pipeline."""

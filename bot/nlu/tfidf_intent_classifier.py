@@ -1,0 +1,160 @@
+"""Intent classifier: TF-IDF weighting of the sparse features + logistic regression.
+
+Rasa's ``LogisticRegressionClassifier`` feeds raw n-gram counts to a fixed-C
+model. On this project's data, re-weighting the same features with sublinear
+TF-IDF (rare, telling n-grams count more; long messages do not dominate) and a
+weaker regulariser scores clearly better on the held-out and adversarial sets
+(docs/nlu.md has the figures). It stays linear, so it trains in seconds and
+classifies in well under a millisecond.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text, Tuple
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+_TRUSTED_TYPES = [
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.str",
+]
+
+
+class UntrustedModelFile(RuntimeError):
+    """The stored classifier holds object types this component never writes."""
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 30.0,  # inverse regularisation strength
+            "max_iter": 3000,
+            "random_state": 42,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        tfidf: TfidfTransformer | None = None,
+        model: LogisticRegression | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._tfidf = tfidf
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TfidfIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _features(messages: List[Message]) -> csr_matrix:
+        rows = []
+        for message in messages:
+            sparse = message.get_sparse_features(TEXT)[1]
+            dense = message.get_dense_features(TEXT)[1]
+            parts = [csr_matrix(f.features) for f in (sparse, dense) if f is not None]
+            rows.append(hstack(parts) if parts else csr_matrix((1, 0)))
+        return vstack(rows).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            logger.debug("No intent examples: %s not trained.", self.__class__.__name__)
+            return self._resource
+        labels = [e.get(INTENT) for e in examples]
+        self._tfidf = TfidfTransformer(sublinear_tf=True)
+        weighted = self._tfidf.fit_transform(self._features(examples))
+        self._model = LogisticRegression(
+            C=self._config["C"],
+            max_iter=self._config["max_iter"],
+            random_state=self._config["random_state"],
+            class_weight="balanced",
+        )
+        self._model.fit(weighted, labels)
+        self.persist()
+        return self._resource
+
+    def _rank(self, probabilities: np.ndarray) -> List[Tuple[str, float]]:
+        assert self._model is not None
+        order = np.argsort(-probabilities)
+        return [(str(self._model.classes_[i]), float(probabilities[i])) for i in order]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None or self._tfidf is None or not messages:
+            return messages
+        probabilities = self._model.predict_proba(self._tfidf.transform(self._features(messages)))
+        for message, row in zip(messages, probabilities):
+            ranking = [{"name": name, "confidence": conf} for name, conf in self._rank(row)]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            limit = self._config["ranking_length"]
+            message.set("intent_ranking", ranking[:limit] if limit > 0 else ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump({"tfidf": self._tfidf, "model": self._model}, directory / "classifier.skops")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfIntentClassifier":
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / "classifier.skops"
+                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_TYPES]
+                if untrusted:
+                    # A model we cannot load safely must not quietly stop classifying.
+                    raise UntrustedModelFile(f"unexpected types {untrusted} in {path}")
+                stored = sio.load(path, trusted=_TRUSTED_TYPES)
+        except ValueError:
+            logger.warning("No trained %s in this model; intents will not be classified.", cls.__name__)
+            return cls.create(config, model_storage, resource, execution_context)
+        return cls(config, model_storage, resource, stored["tfidf"], stored["model"])

@@ -1,0 +1,85 @@
+"""``make test-nlu``: score the trained model on the held-out and adversarial sets.
+
+Runs Rasa's own evaluation (``rasa test nlu``) on each set, so designers get
+the usual reports and confusion-matrix images under ``results/nlu/<set>/``,
+then prints one summary table: intent accuracy and macro-F1, entity F1 per
+entity, and whether the quality bars are met.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+TEST_SETS = {"heldout": Path("tests/nlu/heldout"), "adversarial": Path("tests/nlu/adversarial")}
+ENTITY_REPORT = "PatternEntityExtractor_report.json"
+INTENT_BAR, ENTITY_BAR = 0.95, 0.95
+
+
+def summarise(result_dir: Path) -> Dict[str, object]:
+    intents = json.loads((result_dir / "intent_report.json").read_text())
+    summary: Dict[str, object] = {
+        "accuracy": intents["accuracy"],
+        "intent_macro_f1": intents["macro avg"]["f1-score"],
+        "entities": {},
+    }
+    entity_file = result_dir / ENTITY_REPORT
+    if entity_file.exists():
+        report = json.loads(entity_file.read_text())
+        summary["entities"] = {
+            name: scores["f1-score"]
+            for name, scores in report.items()
+            if isinstance(scores, dict) and name not in {"micro avg", "macro avg", "weighted avg"}
+        }
+        summary["entity_micro_f1"] = report.get("micro avg", {}).get("f1-score")
+    return summary
+
+
+def evaluate(model: Path, data: Path, out: Path) -> Dict[str, object]:
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"Evaluating {data} ...", flush=True)
+    command = [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    (out / "rasa-test.log").write_text(completed.stdout + completed.stderr)
+    if completed.returncode != 0:
+        raise SystemExit(f"error: rasa test nlu failed for {data}; see {out / 'rasa-test.log'}")
+    return summarise(out)
+
+
+def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
+    lines = [f"{'set':<12} {'accuracy':>9} {'intent F1':>10} {'entity F1':>10}"]
+    for name, summary in results.items():
+        entity = summary.get("entity_micro_f1")
+        lines.append(
+            f"{name:<12} {summary['accuracy']:>9.3f} {summary['intent_macro_f1']:>10.3f} "
+            f"{(f'{entity:.3f}' if isinstance(entity, float) else '-'):>10}"
+        )
+    for name, summary in results.items():
+        per_entity = summary.get("entities") or {}
+        if per_entity:
+            details = ", ".join(f"{k} {v:.2f}" for k, v in sorted(per_entity.items()))  # type: ignore[union-attr]
+            lines.append(f"  {name} entities: {details}")
+    return lines
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=Path("models/triage.tar.gz"))
+    parser.add_argument("--out", type=Path, default=Path("results/nlu"))
+    args = parser.parse_args(argv)
+    results = {name: evaluate(args.model, path, args.out / name) for name, path in TEST_SETS.items()}
+    print("\n".join(format_table(results)))
+    held = results["heldout"]
+    ok = held["intent_macro_f1"] >= INTENT_BAR and (held.get("entity_micro_f1") or 0) >= ENTITY_BAR  # type: ignore[operator]
+    print(
+        f"\nQuality bars (held-out): intent macro-F1 >= {INTENT_BAR}, entity F1 >= {ENTITY_BAR}: "
+        f"{'met' if ok else 'NOT met'}. Reports and confusion matrices: {args.out}/<set>/"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""``make validate``: Rasa's data validation plus the project's own cross-checks.
+
+Rasa's validator warns about every response not used in a story or rule,
+including form questions and the responses custom actions send. Those uses are
+real, so this tool knows about them: a response counts as used when a story or
+rule, a form question (``utter_ask_<slot>``) or the action code names it. Any
+other warning fails, and so do these project checks:
+
+- every response the action code names exists in ``domain.yml``;
+- every response in ``domain.yml`` is used somewhere;
+- the entity patterns cover exactly the domain's entities;
+- the intent labels in ``actions/dialogue.yml`` name real intents.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Iterable, List, Set
+
+import yaml
+
+# Rasa 3.x prints this on every domain load, whatever the domain says.
+RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
+UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+RESPONSE_IN_CODE = re.compile(r"[\"'](utter_[a-z0-9_]+)[\"']")
+
+
+def responses_named_in_code(paths: Iterable[Path]) -> Set[str]:
+    names: Set[str] = set()
+    for path in paths:
+        names.update(RESPONSE_IN_CODE.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def form_questions(domain: dict) -> Set[str]:
+    slots = {slot for form in (domain.get("forms") or {}).values() for slot in form.get("required_slots", [])}
+    return {f"utter_ask_{slot}" for slot in slots}
+
+
+def project_problems(domain: dict, code_responses: Set[str], pattern_labels: Set[str], intent_labels: Set[str],
+                     used_in_dialogue: Set[str]) -> List[str]:
+    """Pure cross-checks between domain, action code, patterns and dialogue settings."""
+    responses = set(domain.get("responses") or {})
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []}
+    entities = {e if isinstance(e, str) else next(iter(e)) for e in domain.get("entities") or []}
+    problems = [f"action code sends '{name}', which is not a response in domain.yml"
+                for name in sorted(code_responses - responses)]
+    unused = responses - code_responses - form_questions(domain) - used_in_dialogue
+    problems += [f"response '{name}' is never used (no story, rule, form or action names it)" for name in sorted(unused)]
+    problems += [f"entity '{name}' has no pattern in lexicon/entity_patterns.yml" for name in sorted(entities - pattern_labels)]
+    problems += [f"lexicon/entity_patterns.yml has patterns for '{name}', which is not an entity in domain.yml"
+                 for name in sorted(pattern_labels - entities)]
+    problems += [f"actions/dialogue.yml labels intent '{name}', which is not in domain.yml"
+                 for name in sorted(intent_labels - intents)]
+    return problems
+
+
+def rasa_warnings(data: List[str], domain_path: str, config_path: str) -> tuple[bool, List[str], Set[str]]:
+    """Run Rasa's validator; returns (no errors, warnings, responses used in stories/rules)."""
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.importers.importer import TrainingDataImporter
+    from rasa.validator import Validator
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importer = TrainingDataImporter.load_from_dict(
+            domain_path=domain_path, training_data_paths=data, config_path=config_path
+        )
+        validator = Validator.from_importer(importer)
+        checks = [
+            validator.verify_domain_validity(),
+            validator.verify_actions_in_stories_rules(),
+            validator.verify_forms_in_stories_rules(),
+            validator.verify_form_slots(),
+            validator.verify_slot_mappings(),
+            validator.verify_nlu(True),
+            validator.verify_story_structure(True),
+        ]
+    messages = [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, UserWarning) and RASA_ALWAYS_WARNS not in str(w.message)
+    ]
+    used = {
+        event.action_name
+        for step in validator.story_graph.story_steps
+        for event in step.events
+        if isinstance(event, ActionExecuted) and event.action_name
+    }
+    return all(checks), messages, used
+
+
+def main() -> int:
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    print("Running Rasa's data validation...", flush=True)
+    rasa_ok, rasa_messages, used = rasa_warnings(["data"], "domain.yml", "config.yml")
+    explained = responses_named_in_code(Path("actions").rglob("*.py")) | form_questions(domain)
+    remaining = [m for m in rasa_messages if not (UNUSED_UTTERANCE.search(m) and UNUSED_UTTERANCE.search(m).group(1) in explained)]  # type: ignore[union-attr]
+    patterns = yaml.safe_load(Path("lexicon/entity_patterns.yml").read_text(encoding="utf-8")) or {}
+    dialogue = yaml.safe_load(Path("actions/dialogue.yml").read_text(encoding="utf-8")) or {}
+    problems = remaining + project_problems(
+        domain,
+        responses_named_in_code(Path("actions").rglob("*.py")),
+        set(patterns),
+        set(dialogue.get("intent_labels") or {}),
+        used,
+    )
+    for problem in problems:
+        print(f"  - {problem}")
+    if not rasa_ok or problems:
+        print(f"Validation failed: {len(problems)} problem(s){'' if rasa_ok else ' and Rasa reported errors above'}.")
+        return 1
+    print("Validation passed: no errors, no warnings.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
