@@ -3,9 +3,10 @@
 Whether an account exists for an email is never revealed: the customer gets
 the same words either way, and links only ever go to the address on file.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,7 +22,7 @@ HANDOFF_REASON_LOCKED = "account_locked"
 HANDOFF_REASON_PRIVACY = "privacy_request"
 
 
-async def find_account(tracker: Tracker) -> Optional[Customer]:
+async def find_account(tracker: Tracker) -> Customer | None:
     try:
         return await off_loop(billing_system().find_customer_by_email, tracker.get_slot("account_email"))
     except AccountNotFound:
@@ -29,11 +30,11 @@ async def find_account(tracker: Tracker) -> Optional[Customer]:
 
 
 class ActionAccountAccess(TaskAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_account_access"
 
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer = await find_account(tracker)
         if customer is not None and customer.account_status == "locked":
@@ -46,11 +47,11 @@ class ActionAccountAccess(TaskAction):
 
 
 class ActionPaymentIssue(TaskAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_payment_issue"
 
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer = await find_account(tracker)
         if customer is not None:
@@ -60,11 +61,11 @@ class ActionPaymentIssue(TaskAction):
 
 
 class ActionDeleteAccount(TaskAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_delete_account"
 
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_delete_account_privacy_team")
         return [SlotSet("handoff_reason", HANDOFF_REASON_PRIVACY)]

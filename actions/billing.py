@@ -1,7 +1,8 @@
 """Billing tasks: invoices and disputed charges."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,14 +16,14 @@ HANDOFF_REASON_DISPUTE = "disputed_charge"
 
 
 class ActionInvoiceRequest(TaskAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_invoice_request"
 
     def cleanup(self) -> List[EventType]:
         return [SlotSet("invoice_reference", None)]
 
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         billing = billing_system()
         invoice = await off_loop(billing.find_invoice, tracker.get_slot("invoice_reference"))
@@ -33,14 +34,14 @@ class ActionInvoiceRequest(TaskAction):
 
 
 class ActionBillingDispute(TaskAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_billing_dispute"
 
     def cleanup(self) -> List[EventType]:
         return [SlotSet("disputed_charge", None), SlotSet("dispute_reason", None)]
 
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         charge, reason = tracker.get_slot("disputed_charge"), tracker.get_slot("dispute_reason")
         reference = await off_loop(billing_system().record_dispute, charge, reason)

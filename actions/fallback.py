@@ -4,10 +4,11 @@ First miss: if two intents are close, ask which one was meant (buttons);
 otherwise ask to rephrase and say what the bot can do. A further miss in a
 row: offer a person. Thresholds live in actions/dialogue.yml.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Text, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -35,9 +36,7 @@ def consecutive_misses(user_intents: Iterable[str]) -> int:
     return count
 
 
-def plan_clarification(
-    ranking: Sequence[Mapping[str, Any]], misses: int, config: DialogueSettings
-) -> Clarification:
+def plan_clarification(ranking: Sequence[Mapping[str, Any]], misses: int, config: DialogueSettings) -> Clarification:
     """Pure decision: ask which, ask to rephrase, or offer a person."""
     if misses >= config.misses_before_offering_human:
         return Clarification("offer_human")
@@ -61,12 +60,10 @@ def user_intents(tracker: Tracker) -> List[str]:
 
 
 class ActionClarifyIntent(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_clarify_intent"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         plan = plan_clarification(ranking, consecutive_misses(user_intents(tracker)), settings())
         if plan.kind == "offer_human":

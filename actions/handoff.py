@@ -4,11 +4,12 @@ Until the hand-off module lands (issue 4: ticket store, agent desk, live
 takeover) this action records the escalation in the action server's audit log
 with its reason code and tells the customer honestly what happens next.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,19 +26,21 @@ def escalation_reason(tracker: Tracker) -> str:
 
 
 class ActionHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         reason = escalation_reason(tracker)
-        audit.info(json.dumps({
-            "event": "handoff_requested",
-            "conversation": tracker.sender_id,
-            "reason": reason,
-            "task": tracker.get_slot("task"),
-            "order_number": tracker.get_slot("order_number"),
-        }))
+        audit.info(
+            json.dumps(
+                {
+                    "event": "handoff_requested",
+                    "conversation": tracker.sender_id,
+                    "reason": reason,
+                    "task": tracker.get_slot("task"),
+                    "order_number": tracker.get_slot("order_number"),
+                }
+            )
+        )
         dispatcher.utter_message(response="utter_handoff")
         return [SlotSet("handoff_reason", reason)]

@@ -1,8 +1,9 @@
 """Pure: turn an order into the variables the order responses use."""
+
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, Optional
+from typing import Dict
 
 from actions.backends.models import Order, OrderState
 
@@ -16,7 +17,7 @@ STATE_RESPONSES = {
 }
 
 
-def human_date(day: Optional[date], today: date) -> str:
+def human_date(day: date | None, today: date) -> str:
     if day is None:
         return "soon"
     delta = (day - today).days

@@ -1,4 +1,5 @@
 """Who may see an order: pure decisions, no I/O."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker

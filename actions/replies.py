@@ -1,5 +1,6 @@
 """Backend errors in the customer's words: the one place that decides which
 response (in domain.yml) answers which failure."""
+
 from __future__ import annotations
 
 from typing import Dict, Type

@@ -1,4 +1,5 @@
 """Typed view of ``actions/dialogue.yml`` (the designer-tuned dialogue knobs)."""
+
 from __future__ import annotations
 
 import functools
@@ -30,9 +31,13 @@ def parse_settings(raw: dict) -> DialogueSettings:
     free_text = raw.get("free_text") or {}
     defaults = DialogueSettings()
     return DialogueSettings(
-        failures_before_offering_human=int(validation.get("failures_before_offering_human", defaults.failures_before_offering_human)),
+        failures_before_offering_human=int(
+            validation.get("failures_before_offering_human", defaults.failures_before_offering_human)
+        ),
         ownership_max_attempts=int(ownership.get("max_attempts", defaults.ownership_max_attempts)),
-        misses_before_offering_human=int(fallback.get("misses_before_offering_human", defaults.misses_before_offering_human)),
+        misses_before_offering_human=int(
+            fallback.get("misses_before_offering_human", defaults.misses_before_offering_human)
+        ),
         suggestion_min_confidence=float(fallback.get("suggestion_min_confidence", defaults.suggestion_min_confidence)),
         max_suggestions=int(fallback.get("max_suggestions", defaults.max_suggestions)),
         free_text_max_length=int(free_text.get("max_length", defaults.free_text_max_length)),

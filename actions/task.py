@@ -1,9 +1,10 @@
 """Base for task actions: backend errors become a polite answer, never a crash."""
+
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,7 +22,7 @@ class TaskAction(Action, ABC):
 
     @abstractmethod
     async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Do the task and say the outcome."""
 
@@ -29,9 +30,7 @@ class TaskAction(Action, ABC):
         """Slots to clear after the task, so a second request asks afresh."""
         return []
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         try:
             events = await self.perform(dispatcher, tracker, domain)
         except BackendError as error:
@@ -49,9 +48,7 @@ class TaskAction(Action, ABC):
 class OrderTaskAction(TaskAction, ABC):
     """A task on one order: only after the customer proved it is theirs."""
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if not is_verified(tracker):
             if not ownership_locked(tracker):
                 dispatcher.utter_message(response="utter_not_verified")

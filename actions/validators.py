@@ -1,9 +1,9 @@
 """Pure checks on what customers type into forms. No I/O, no Rasa."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 _ORDER_NUMBER = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _INVOICE_NUMBER = re.compile(r"\binv-?(\d{5,6})\b", re.IGNORECASE)
@@ -23,13 +23,13 @@ class Contact:
     value: str
 
 
-def parse_order_number(text: str) -> Optional[str]:
+def parse_order_number(text: str) -> str | None:
     """The first stand-alone 5-digit number in ``text``."""
     match = _ORDER_NUMBER.search(text or "")
     return match.group(1) if match else None
 
 
-def parse_invoice_reference(text: str) -> Optional[str]:
+def parse_invoice_reference(text: str) -> str | None:
     """``INV-20931`` (canonical upper case) or a 5-digit order number."""
     match = _INVOICE_NUMBER.search(text or "")
     if match:
@@ -37,12 +37,12 @@ def parse_invoice_reference(text: str) -> Optional[str]:
     return parse_order_number(text)
 
 
-def parse_email(text: str) -> Optional[str]:
+def parse_email(text: str) -> str | None:
     match = _EMAIL.search(text or "")
     return match.group(0).casefold() if match else None
 
 
-def phone_digits(text: str) -> Optional[str]:
+def phone_digits(text: str) -> str | None:
     """Digits of a phone number (7-15 of them), ignoring spaces and punctuation."""
     match = _PHONE_CANDIDATE.search(text or "")
     if not match:
@@ -51,7 +51,7 @@ def phone_digits(text: str) -> Optional[str]:
     return digits if 7 <= len(digits) <= 15 else None
 
 
-def parse_contact(text: str) -> Optional[Contact]:
+def parse_contact(text: str) -> Contact | None:
     email = parse_email(text)
     if email:
         return Contact("email", email)
@@ -75,7 +75,7 @@ def contact_matches(contact: Contact, email_on_file: str, phone_on_file: str) ->
     return same_phone(contact.value, phone_on_file)
 
 
-def parse_address(text: str) -> Optional[str]:
+def parse_address(text: str) -> str | None:
     """A delivery address needs a house number and at least two words of street/town."""
     cleaned = " ".join((text or "").split()).strip(" .,")
     if len(cleaned) < 8 or len(cleaned) > 200:
@@ -85,7 +85,7 @@ def parse_address(text: str) -> Optional[str]:
     return cleaned
 
 
-def parse_yes_no(text: str) -> Optional[bool]:
+def parse_yes_no(text: str) -> bool | None:
     words = " ".join((text or "").casefold().replace("!", " ").replace(".", " ").split())
     if words in _YES or words.split(" ")[0] in _YES:
         return True
@@ -94,7 +94,15 @@ def parse_yes_no(text: str) -> Optional[bool]:
     return None
 
 
-def clean_free_text(text: str, max_length: int) -> Optional[str]:
+def describe_charge(text: str, max_length: int) -> Optional[str]:
+    """A charge description needs an amount, a date or some words."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned or not (_WORD.search(cleaned) or re.search(r"\d", cleaned)):
+        return None
+    return cleaned[:max_length]
+
+
+def clean_free_text(text: str, max_length: int) -> str | None:
     """Trimmed, length-capped free text; None when there is nothing meaningful."""
     cleaned = " ".join((text or "").split())
     if not _WORD.search(cleaned):

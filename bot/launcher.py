@@ -3,6 +3,7 @@
 Waits until both answer, prints where to talk to the bot, and stops both on
 Ctrl-C. Tests use ``Stack`` to run the same processes on their own ports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,7 +89,7 @@ class Stack:
         self.processes.append(process)
         return process, log
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         if not self.config.model.exists():
             raise StartupError(f"no trained model at {self.config.model}; run `make train`")
         cfg = self.config
@@ -101,12 +102,20 @@ class Stack:
         rasa, rasa_log = self._spawn(
             "rasa",
             [
-                sys.executable, "-m", "rasa", "run",
-                "--model", str(cfg.model),
-                "--endpoints", str(cfg.endpoints),
-                "--credentials", str(cfg.credentials),
-                "--interface", cfg.host,
-                "--port", str(cfg.rasa_port),
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(cfg.model),
+                "--endpoints",
+                str(cfg.endpoints),
+                "--credentials",
+                str(cfg.credentials),
+                "--interface",
+                cfg.host,
+                "--port",
+                str(cfg.rasa_port),
                 *api_flags(env),
             ],
         )
@@ -130,14 +139,14 @@ class Stack:
                 process.wait()
         self.processes.clear()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the support triage bot")
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
@@ -151,11 +160,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     webhook = f"{stack.rasa_url}/webhooks/rest/webhook"
+    api = "enabled (token from RASA_AUTH_TOKEN / RASA_JWT_SECRET)" if api_flags(dict(os.environ)) else "off"
     print(
         f"\nThe bot is ready.\n"
         f"  Talk to it:   curl -s {webhook} -H 'Content-Type: application/json' \\\n"
-        f"                  -d '{{\"sender\": \"me\", \"message\": \"where is my order 10023?\"}}'\n"
-        f"  HTTP API:     {'enabled (token from RASA_AUTH_TOKEN / RASA_JWT_SECRET)' if api_flags(dict(os.environ)) else 'off (set RASA_AUTH_TOKEN to enable it)'}\n"
+        f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
+        f"  HTTP API:     {api} (see README: Rasa HTTP API)\n"
         f"  Logs:         var/log/rasa.log, var/log/actions.log\n"
         f"Press Ctrl-C to stop.",
         flush=True,

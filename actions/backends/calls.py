@@ -4,6 +4,7 @@ rasa-sdk runs every action on one asyncio loop; a backend that takes two
 seconds must only delay its own conversation, so each call runs in a worker
 thread.
 """
+
 from __future__ import annotations
 
 import asyncio

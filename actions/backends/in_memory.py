@@ -5,6 +5,7 @@ and the reference service land (issue 3). It honours the same rules those
 systems enforce (no cancelling after shipping, the return window, invoices
 only to the address on file) so the dialogue built on it is real.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +14,7 @@ import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 from actions.backends.errors import (
     AccountNotFound,
@@ -30,7 +31,7 @@ from actions.backends.seed import DEFAULT_SEED, load_seed
 class InMemoryBackend:
     """Implements both ``OrderSystem`` and ``BillingSystem`` over seed data."""
 
-    def __init__(self, seed_path: Path = DEFAULT_SEED, today: Optional[date] = None) -> None:
+    def __init__(self, seed_path: Path = DEFAULT_SEED, today: date | None = None) -> None:
         self._today = today or date.today()
         self._data = load_seed(seed_path, self._today)
         self._lock = threading.Lock()

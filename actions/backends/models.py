@@ -1,11 +1,12 @@
 """Typed records the order and billing systems return (schema: docs/backends.md)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Optional, Tuple
+from typing import Tuple
 
 
 class OrderState(str, Enum):
@@ -45,11 +46,11 @@ class Order:
     state: OrderState
     placed_on: date
     items: Tuple[OrderItem, ...]
-    promised_by: Optional[date] = None
-    expected_by: Optional[date] = None
-    delivered_on: Optional[date] = None
-    carrier: Optional[str] = None
-    tracking_url: Optional[str] = None
+    promised_by: date | None = None
+    expected_by: date | None = None
+    delivered_on: date | None = None
+    carrier: str | None = None
+    tracking_url: str | None = None
 
     def is_late(self, today: date) -> bool:
         """Past its promised date and not yet delivered."""
@@ -77,8 +78,8 @@ class Payment:
     status: str
     taken_on: date
     description: str
-    order_number: Optional[str] = None
-    failure: Optional[str] = None
+    order_number: str | None = None
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Refund:
     amount: Decimal
     status: str
     requested_on: date
-    expected_by: Optional[date] = None
+    expected_by: date | None = None
 
 
 @dataclass(frozen=True)

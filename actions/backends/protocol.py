@@ -5,6 +5,7 @@ protocols (or by serving the HTTP contract the default clients speak).
 Methods are synchronous and may block; actions call them off the event loop
 (``actions/backends/calls.py``).
 """
+
 from __future__ import annotations
 
 from typing import List, Protocol

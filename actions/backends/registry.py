@@ -1,4 +1,5 @@
 """Which backend the actions talk to (one shared instance per process)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,7 +1,8 @@
 """The account look-up form: the email address on the account."""
+
 from __future__ import annotations
 
-from typing import Any, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,7 +13,7 @@ from actions.validators import parse_email
 
 
 class ValidateAccountLookupForm(TriageFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_account_lookup_form"
 
     def validate_account_email(

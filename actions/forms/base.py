@@ -5,10 +5,11 @@ A slot answered wrongly is re-asked with an explanation of what is expected
 ``failures_before_offering_human`` failures in a row on the same slot the bot
 also offers a person, and keeps asking so the customer can still finish.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,7 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.settings import settings
 from actions.validators import clean_free_text
 
-SlotUpdates = Dict[Text, Any]
+SlotUpdates = Dict[str, Any]
 HANDOFF_REASON_VALIDATION = "validation_failed"
 
 
@@ -30,7 +31,7 @@ class TriageFormValidation(FormValidationAction, ABC):
     """Base for the project's form validations."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """``validate_<form name>``."""
 
     def accept(self, slot: str, value: Any, tracker: Tracker, **extra: Any) -> SlotUpdates:
@@ -71,5 +72,5 @@ class TriageFormValidation(FormValidationAction, ABC):
         return (tracker.latest_message or {}).get("text") or ""
 
     @staticmethod
-    def entity(tracker: Tracker, name: str) -> Optional[str]:
+    def entity(tracker: Tracker, name: str) -> str | None:
         return next(tracker.get_latest_entity_values(name), None)

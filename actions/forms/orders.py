@@ -1,18 +1,20 @@
 """Forms for order tasks: the look-up (number + proof of ownership), cancel,
 change address and return."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backends.calls import off_loop
-from actions.backends.errors import BackendUnavailable, OrderNotFound
+from actions.backends.errors import BackendError, BackendUnavailable, OrderNotFound
+from actions.backends.models import OrderState
 from actions.backends.registry import order_system
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
-from actions.ownership import HANDOFF_REASON_OWNERSHIP, ownership_locked, proves_ownership
+from actions.ownership import HANDOFF_REASON_OWNERSHIP, is_verified, ownership_locked, proves_ownership
 from actions.settings import settings
 from actions.validators import parse_address, parse_contact, parse_order_number, parse_yes_no
 
@@ -20,12 +22,12 @@ from actions.validators import parse_address, parse_contact, parse_order_number,
 class ValidateOrderLookupForm(TriageFormValidation):
     """Order number, then an email or phone that matches the order."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_order_lookup_form"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
         # After too many wrong answers the look-up ends; the task action then
         # explains and offers a person instead of showing anything.
         return [] if ownership_locked(tracker) else domain_slots
@@ -78,8 +80,23 @@ class ValidateOrderLookupForm(TriageFormValidation):
 
 
 class ValidateCancelOrderForm(TriageFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_cancel_order_form"
+
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
+        # No point asking "are you sure?" about an order that can no longer be
+        # cancelled: the action explains and offers a return instead.
+        number = tracker.get_slot("order_number")
+        if number and is_verified(tracker):
+            try:
+                order = await off_loop(order_system().get_order, number)
+            except BackendError:
+                return domain_slots
+            if order.state.has_left_warehouse or order.state is OrderState.CANCELLED:
+                return []
+        return domain_slots
 
     def validate_cancel_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -87,14 +104,17 @@ class ValidateCancelOrderForm(TriageFormValidation):
         answer = value if isinstance(value, bool) else parse_yes_no(str(value or ""))
         if answer is None:
             return self.reject(
-                "cancel_confirmed", dispatcher, tracker, "utter_invalid_yes_no",
+                "cancel_confirmed",
+                dispatcher,
+                tracker,
+                "utter_invalid_yes_no",
                 order_number=tracker.get_slot("order_number"),
             )
         return self.accept("cancel_confirmed", answer, tracker)
 
 
 class ValidateChangeAddressForm(TriageFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_change_address_form"
 
     def validate_new_address(
@@ -107,7 +127,7 @@ class ValidateChangeAddressForm(TriageFormValidation):
 
 
 class ValidateRefundForm(TriageFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_refund_form"
 
     def validate_refund_item(
@@ -117,5 +137,5 @@ class ValidateRefundForm(TriageFormValidation):
 
     def validate_refund_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return self.free_text("refund_reason", value, dispatcher, tracker, "utter_invalid_refund_reason")

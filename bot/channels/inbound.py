@@ -1,8 +1,8 @@
 """Checks every channel applies to a customer's text before Rasa sees it. Pure."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.nlu.normalize import remove_control_characters
 
@@ -11,7 +11,7 @@ MAX_MESSAGE_CHARS = 2000
 EMPTY_REPLY = "I didn't get any text there. What can I help you with?"
 TOO_LONG_REPLY = (
     "That message is too long for me to read in one go (the limit is {limit:,} characters). "
-    "Could you send the main point in a shorter message? If it's easier, say \"agent\" "
+    'Could you send the main point in a shorter message? If it\'s easier, say "agent" '
     "and a member of our team will take over."
 )
 
@@ -20,8 +20,8 @@ TOO_LONG_REPLY = (
 class InboundText:
     """Either ``text`` to hand to Rasa, or a ``reply`` to send back instead."""
 
-    text: Optional[str] = None
-    reply: Optional[str] = None
+    text: str | None = None
+    reply: str | None = None
 
 
 def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:

@@ -5,11 +5,12 @@ in, a JSON list of bot messages out), but malformed JSON or missing fields get
 a 400 with an explanation instead of a 500, and empty or over-long messages
 get a polite reply without touching the conversation.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128
 PROCESSING_ERROR_REPLY = (
     "Sorry, something went wrong on our side and I couldn't process that. "
-    "Please try again in a moment, or say \"agent\" to reach a member of our team."
+    'Please try again in a moment, or say "agent" to reach a member of our team.'
 )
 
 
@@ -31,12 +32,21 @@ class BadRequest(ValueError):
     """The request body is not a valid message; the text says why."""
 
 
-def parse_body(body: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
+def is_encodable(text: str) -> bool:
+    """False for strings with lone surrogates, which cannot be stored as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_body(body: bytes) -> Tuple[str, str, Dict[str, Any] | None]:
     """Validate a webhook body; returns (sender, message, metadata)."""
     try:
-        payload = json.loads(body or b"")
+        payload = json.loads((body or b"").decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("body must be JSON like {\"sender\": \"abc\", \"message\": \"hi\"}") from None
+        raise BadRequest('body must be UTF-8 JSON like {"sender": "abc", "message": "hi"}') from None
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object")
     sender, message, metadata = payload.get("sender"), payload.get("message"), payload.get("metadata")
@@ -46,6 +56,8 @@ def parse_body(body: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
+    if not is_encodable(sender) or not is_encodable(message):
+        raise BadRequest("'sender' and 'message' must be valid Unicode text (no lone surrogates)")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be a JSON object when given")
     return sender, message, metadata
@@ -53,7 +65,7 @@ def parse_body(body: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
 
 class RestChannel(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -5,6 +5,7 @@ word. The classifier should see one word. These functions never change the
 message text itself (entity offsets depend on it); they produce the form a
 token is featurised as.
 """
+
 from __future__ import annotations
 
 import re

@@ -7,9 +7,10 @@ document ``SpacyNLP`` already made instead of parsing every message twice, and
 ``rasa test nlu`` scores it (Rasa skips its own spaCy extractor in evaluations,
 which would hide the entity F1 designers need to see).
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Type
+from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,21 +43,21 @@ class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
         return [SpacyNLP]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # None: every label in the pattern file.
         return {"dimensions": None}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "PatternEntityExtractor":
+    ) -> PatternEntityExtractor:
         return cls(config)
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
@@ -75,8 +76,6 @@ class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
                 }
                 for span in doc.ents
             ]
-            wanted = self.filter_irrelevant_entities(
-                self.add_extractor_name(found), self._config["dimensions"]
-            )
+            wanted = self.filter_irrelevant_entities(self.add_extractor_name(found), self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + wanted, add_to_output=True)
         return messages

@@ -7,6 +7,7 @@ Rasa's ``SpacyNLP`` loads by path (see ``config.yml``).
 
 Run ``python -m bot.nlu.spacy_pipeline`` (``make spacy`` does it for you).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,16 +7,13 @@ weaker regulariser scores clearly better on the held-out and adversarial sets
 (docs/nlu.md has the figures). It stays linear, so it trains in seconds and
 classifies in well under a millisecond.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -25,6 +22,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +44,10 @@ class UntrustedModelFile(RuntimeError):
     """The stored classifier holds object types this component never writes."""
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "C": 30.0,  # inverse regularisation strength
             "max_iter": 3000,
@@ -59,7 +57,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         tfidf: TfidfTransformer | None = None,
@@ -74,11 +72,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TfidfIntentClassifier":
+    ) -> TfidfIntentClassifier:
         return cls(config, model_storage, resource)
 
     @staticmethod
@@ -118,7 +116,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if self._model is None or self._tfidf is None or not messages:
             return messages
         probabilities = self._model.predict_proba(self._tfidf.transform(self._features(messages)))
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             ranking = [{"name": name, "confidence": conf} for name, conf in self._rank(row)]
             message.set(INTENT, ranking[0], add_to_output=True)
             limit = self._config["ranking_length"]
@@ -138,12 +136,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "TfidfIntentClassifier":
+    ) -> TfidfIntentClassifier:
         import skops.io as sio
 
         try:

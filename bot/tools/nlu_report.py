@@ -5,6 +5,7 @@ the usual reports and confusion-matrix images under ``results/nlu/<set>/``,
 then prints one summary table: intent accuracy and macro-F1, entity F1 per
 entity, and whether the quality bars are met.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,19 @@ def summarise(result_dir: Path) -> Dict[str, object]:
 def evaluate(model: Path, data: Path, out: Path) -> Dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     print(f"Evaluating {data} ...", flush=True)
-    command = [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "test",
+        "nlu",
+        "--model",
+        str(model),
+        "--nlu",
+        str(data),
+        "--out",
+        str(out),
+    ]
     completed = subprocess.run(command, capture_output=True, text=True)
     (out / "rasa-test.log").write_text(completed.stdout + completed.stderr)
     if completed.returncode != 0:

@@ -11,6 +11,7 @@ other warning fails, and so do these project checks:
 - the entity patterns cover exactly the domain's entities;
 - the intent labels in ``actions/dialogue.yml`` name real intents.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,6 +28,12 @@ UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any s
 RESPONSE_IN_CODE = re.compile(r"[\"'](utter_[a-z0-9_]+)[\"']")
 
 
+def is_explained(message: str, used_elsewhere: Set[str]) -> bool:
+    """An "utterance not used in any story" warning about a response that is in fact used."""
+    match = UNUSED_UTTERANCE.search(message)
+    return bool(match) and match.group(1) in used_elsewhere
+
+
 def responses_named_in_code(paths: Iterable[Path]) -> Set[str]:
     names: Set[str] = set()
     for path in paths:
@@ -39,21 +46,36 @@ def form_questions(domain: dict) -> Set[str]:
     return {f"utter_ask_{slot}" for slot in slots}
 
 
-def project_problems(domain: dict, code_responses: Set[str], pattern_labels: Set[str], intent_labels: Set[str],
-                     used_in_dialogue: Set[str]) -> List[str]:
+def project_problems(
+    domain: dict,
+    code_responses: Set[str],
+    pattern_labels: Set[str],
+    intent_labels: Set[str],
+    used_in_dialogue: Set[str],
+) -> List[str]:
     """Pure cross-checks between domain, action code, patterns and dialogue settings."""
     responses = set(domain.get("responses") or {})
     intents = {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []}
     entities = {e if isinstance(e, str) else next(iter(e)) for e in domain.get("entities") or []}
-    problems = [f"action code sends '{name}', which is not a response in domain.yml"
-                for name in sorted(code_responses - responses)]
+    problems = [
+        f"action code sends '{name}', which is not a response in domain.yml"
+        for name in sorted(code_responses - responses)
+    ]
     unused = responses - code_responses - form_questions(domain) - used_in_dialogue
-    problems += [f"response '{name}' is never used (no story, rule, form or action names it)" for name in sorted(unused)]
-    problems += [f"entity '{name}' has no pattern in lexicon/entity_patterns.yml" for name in sorted(entities - pattern_labels)]
-    problems += [f"lexicon/entity_patterns.yml has patterns for '{name}', which is not an entity in domain.yml"
-                 for name in sorted(pattern_labels - entities)]
-    problems += [f"actions/dialogue.yml labels intent '{name}', which is not in domain.yml"
-                 for name in sorted(intent_labels - intents)]
+    problems += [
+        f"response '{name}' is never used (no story, rule, form or action names it)" for name in sorted(unused)
+    ]
+    problems += [
+        f"entity '{name}' has no pattern in lexicon/entity_patterns.yml" for name in sorted(entities - pattern_labels)
+    ]
+    problems += [
+        f"lexicon/entity_patterns.yml has patterns for '{name}', which is not an entity in domain.yml"
+        for name in sorted(pattern_labels - entities)
+    ]
+    problems += [
+        f"actions/dialogue.yml labels intent '{name}', which is not in domain.yml"
+        for name in sorted(intent_labels - intents)
+    ]
     return problems
 
 
@@ -97,7 +119,11 @@ def main() -> int:
     print("Running Rasa's data validation...", flush=True)
     rasa_ok, rasa_messages, used = rasa_warnings(["data"], "domain.yml", "config.yml")
     explained = responses_named_in_code(Path("actions").rglob("*.py")) | form_questions(domain)
-    remaining = [m for m in rasa_messages if not (UNUSED_UTTERANCE.search(m) and UNUSED_UTTERANCE.search(m).group(1) in explained)]  # type: ignore[union-attr]
+    remaining = [
+        m
+        for m in rasa_messages
+        if not (UNUSED_UTTERANCE.search(m) and UNUSED_UTTERANCE.search(m).group(1) in explained)
+    ]  # type: ignore[union-attr]
     patterns = yaml.safe_load(Path("lexicon/entity_patterns.yml").read_text(encoding="utf-8")) or {}
     dialogue = yaml.safe_load(Path("actions/dialogue.yml").read_text(encoding="utf-8")) or {}
     problems = remaining + project_problems(

@@ -1,0 +1,76 @@
+import pytest
+
+from actions.validators import (
+    Contact,
+    clean_free_text,
+    describe_charge,
+    contact_matches,
+    parse_address,
+    parse_contact,
+    parse_invoice_reference,
+    parse_order_number,
+    parse_yes_no,
+    same_phone,
+)
+
+
+def test_order_number_is_five_digits_standing_alone():
+    assert parse_order_number("order #48213 pls") == "48213"
+    assert parse_order_number("4821") is None
+    assert parse_order_number("482134") is None
+
+
+def test_invoice_reference_accepts_invoice_or_order_numbers():
+    assert parse_invoice_reference("inv-20931") == "INV-20931"
+    assert parse_invoice_reference("INV20931") == "INV-20931"
+    assert parse_invoice_reference("for order 10023") == "10023"
+    assert parse_invoice_reference("the last one") is None
+
+
+def test_contact_is_an_email_or_a_phone_number():
+    assert parse_contact("it's Maria.K@Example.com") == Contact("email", "maria.k@example.com")
+    assert parse_contact("+1 (555) 201-4477") == Contact("phone", "15552014477")
+    assert parse_contact("no idea") is None
+
+
+@pytest.mark.parametrize(
+    "given, on_file, same",
+    [
+        ("+1 555 201 4477", "+15552014477", True),
+        ("5552014477", "+15552014477", True),
+        ("07700 900123", "+447700900123", True),
+        ("5552014478", "+15552014477", False),
+        ("123", "123", False),
+    ],
+)
+def test_phone_numbers_compare_on_their_national_digits(given, on_file, same):
+    assert same_phone(given, on_file) is same
+
+
+def test_contact_matching_is_exact_for_emails():
+    assert contact_matches(Contact("email", "a@example.com"), "A@example.com", "+1")
+    assert not contact_matches(Contact("email", "b@example.com"), "a@example.com", "+1")
+
+
+def test_address_needs_a_house_number_and_street_words():
+    assert parse_address("  12 Baker Street, London  ") == "12 Baker Street, London"
+    assert parse_address("somewhere nice") is None
+    assert parse_address("12") is None
+
+
+def test_yes_no_answers():
+    assert parse_yes_no("Yes please!") is True
+    assert parse_yes_no("nope") is False
+    assert parse_yes_no("maybe later") is None
+
+
+def test_free_text_is_trimmed_capped_and_needs_words():
+    assert clean_free_text("  the   blue hoodie ", 100) == "the blue hoodie"
+    assert clean_free_text("x" * 50 + " word", 10) == "x" * 10
+    assert clean_free_text("!!! 123", 100) is None
+
+
+def test_a_charge_can_be_an_amount_a_date_or_words():
+    assert describe_charge("$75.00", 100) == "$75.00"
+    assert describe_charge("the one from last week", 100) == "the one from last week"
+    assert describe_charge(" ?! ", 100) is None

@@ -1,0 +1,74 @@
+"""Bad input on the REST webhook: a clear 4xx or a polite reply, never a 500,
+and the conversation carries on uncorrupted."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from tests.helpers import texts, tracker
+
+
+@pytest.fixture
+def webhook(stack) -> str:
+    return f"{stack.rasa_url}/webhooks/rest/webhook"
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        (b"{not json", "UTF-8 JSON"),
+        (b"", "UTF-8 JSON"),
+        (b"[1, 2, 3]", "JSON object"),
+        (b'{"message": "hi"}', "'sender'"),
+        (b'{"sender": "", "message": "hi"}', "'sender'"),
+        (b'{"sender": "x", "message": 42}', "'message'"),
+        (b'{"sender": "x", "message": "hi", "metadata": "nope"}', "'metadata'"),
+        ('{"sender": "x", "message": "\udcff"}'.encode("utf-8", "surrogatepass"), "UTF-8 JSON"),
+        (b'{"sender": "x", "message": "\\udcff"}', "valid Unicode"),
+    ],
+)
+def test_malformed_requests_get_a_400_that_says_why(webhook, body, detail):
+    reply = requests.post(webhook, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert reply.status_code == 400
+    assert detail in reply.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("", "didn't get any text"),
+        ("   \n\t ", "didn't get any text"),
+        ("\x00\x07\x1b", "didn't get any text"),
+        ("x" * 10_000, "too long"),
+    ],
+)
+def test_empty_and_oversized_messages_get_a_polite_reply(webhook, conversation_id, message, expected):
+    reply = requests.post(webhook, json={"sender": conversation_id, "message": message}, timeout=10)
+    assert reply.status_code == 200
+    assert expected in texts(reply.json())
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["😀😀😀", "¿dónde está mi pedido? 请帮我", "hello\x07\x1b[0m there", "\u202e\u200bwhere is my order"],
+)
+def test_odd_but_valid_text_gets_an_answer(chat, message):
+    assert texts(chat(message)).strip()
+
+
+def test_conversation_survives_bad_input_uncorrupted(stack, webhook, chat, conversation_id):
+    requests.post(webhook, data=b"{broken", timeout=10)
+    chat("")
+    chat("x" * 10_000)
+    chat("🙈")
+    chat("ab\x00cd\x1b[31m")
+    assert "email address or phone number" in texts(chat("where is my order 10023"))
+    events = tracker(stack, conversation_id)["events"]
+    user_texts = [e["text"] for e in events if e["event"] == "user"]
+    assert user_texts[-1] == "where is my order 10023"
+    assert all("\x00" not in t and "\x1b" not in t for t in user_texts)
+    # Over-long and empty messages never reached the tracker.
+    assert not any(len(t) > 2000 or not t.strip() for t in user_texts)
+    json.dumps(events)  # the stored events are still plain JSON

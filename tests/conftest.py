@@ -1,0 +1,74 @@
+"""Shared fixtures: a real Rasa server and action server on loopback ports."""
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List
+
+import pytest
+import requests
+
+from bot.launcher import ROOT, Stack, StackConfig
+
+MODEL = ROOT / "models" / "triage.tar.gz"
+from tests.helpers import API_TOKEN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it for you)")
+    return MODEL
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Rasa + actions on free ports with a fresh SQLite tracker store."""
+    workdir = tmp_path_factory.mktemp("stack")
+    actions_port = free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{workdir / "trackers.db"}"\n'
+    )
+    config = StackConfig(
+        model=trained_model,
+        endpoints=endpoints,
+        rasa_port=free_port(),
+        actions_port=actions_port,
+        log_dir=workdir / "log",
+        env={"RASA_AUTH_TOKEN": API_TOKEN},
+    )
+    with Stack(config) as running:
+        yield running
+
+
+Chat = Callable[[str], List[Dict]]
+
+
+@pytest.fixture
+def conversation_id() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def chat(stack: Stack, conversation_id: str) -> Chat:
+    """Send one message as this test's customer; returns the bot's messages."""
+
+    def send(text: str) -> List[Dict]:
+        reply = requests.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": conversation_id, "message": text},
+            timeout=30,
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    return send

@@ -1,0 +1,60 @@
+"""Billing and account conversations end to end."""
+from __future__ import annotations
+
+from tests.helpers import button_payloads, texts
+
+
+def test_invoice_number_up_front_sends_the_invoice_to_the_address_on_file(chat):
+    reply = texts(chat("can you send me invoice INV-20931"))
+    assert "INV-20931" in reply and "address on your account" in reply
+
+
+def test_unknown_invoice_is_re_asked(chat):
+    chat("i need an invoice")
+    assert "couldn't find an invoice" in texts(chat("INV-99999"))
+    assert "INV-20944" in texts(chat("INV-20944"))
+
+
+def test_disputed_charge_is_recorded_and_a_person_offered(chat):
+    chat("you charged me twice")
+    assert "What's wrong with that charge" in texts(chat("$75.00 on 12/03"))
+    reply = chat("I was charged twice")
+    assert "reference D-" in texts(reply)
+    assert "/request_human" in button_payloads(reply)
+
+
+def test_sign_in_help_never_reveals_whether_an_account_exists(chat, stack, conversation_id):
+    import requests
+
+    def ask(sender: str, email: str) -> str:
+        def send(text: str):
+            return requests.post(
+                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+            ).json()
+
+        send("i forgot my password")
+        return texts(send(email))
+
+    known = ask(conversation_id + "-known", "maria.keller@example.com")
+    unknown = ask(conversation_id + "-unknown", "nobody@example.com")
+    assert "reset link" in known
+    assert known == unknown
+
+
+def test_locked_account_goes_to_a_person(chat):
+    chat("my account is locked")
+    reply = chat("aiko.t@example.net")
+    assert "unlock" in texts(reply)
+    assert "/request_human" in button_payloads(reply)
+
+
+def test_payment_problem_sends_a_secure_link_and_warns_about_card_numbers(chat):
+    chat("my card got declined at checkout")
+    reply = texts(chat("maria.keller@example.com"))
+    assert "secure link" in reply and "never type card numbers" in reply
+
+
+def test_account_deletion_goes_to_the_privacy_team(chat):
+    chat("please delete my account")
+    reply = texts(chat("tom.okafor@example.org"))
+    assert "privacy team" in reply and "member of our team" in reply

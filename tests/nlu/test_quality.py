@@ -1,0 +1,72 @@
+"""Quality bars on data training never saw (tests/nlu/): the trained model, in process."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from bot.tools.nlu_scores import entity_f1, load_examples, macro_f1, parse_annotated
+
+HELDOUT = sorted(Path("tests/nlu/heldout").glob("*.yml"))
+ADVERSARIAL = sorted(Path("tests/nlu/adversarial").glob("*.yml"))
+TASK_INTENTS = {
+    "order_status", "cancel_order", "change_address", "delivery_options", "refund_request", "refund_status",
+    "invoice_request", "billing_dispute", "payment_issue", "account_access", "delete_account", "complaint",
+    "technical_issue", "request_human",
+}
+
+
+@pytest.fixture(scope="module")
+def parse(trained_model):
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(trained_model))
+
+    def run(texts: List[str]) -> List[Dict]:
+        async def all_of_them():
+            return [await agent.parse_message(t) for t in texts]
+
+        return asyncio.run(all_of_them())
+
+    return run
+
+
+def top_intent(parsed: Dict, undo_fallback: bool) -> str:
+    ranking = [r for r in parsed["intent_ranking"] if not (undo_fallback and r["name"] == "nlu_fallback")]
+    return ranking[0]["name"]
+
+
+def test_parse_annotations_round_trip():
+    assert parse_annotated("order [48213](order_number) pls") == ("order 48213 pls", ((6, 11, "order_number"),))
+
+
+def test_heldout_intent_macro_f1_and_entity_f1_meet_the_bar(parse):
+    examples = load_examples(HELDOUT)
+    parsed = parse([e.text for e in examples])
+    intent_score = macro_f1([e.intent for e in examples], [top_intent(p, True) for p in parsed])
+    entity_scores = entity_f1(
+        [set(e.entities) for e in examples],
+        [{(x["start"], x["end"], x["entity"]) for x in p["entities"]} for p in parsed],
+    )
+    print(f"held-out intent macro-F1 {intent_score:.3f}; entity F1 {entity_scores}")
+    assert intent_score >= 0.95
+    assert entity_scores["all"] >= 0.95
+
+
+def test_out_of_scope_rarely_lands_in_a_task(parse):
+    """Out-of-scope messages must end in out_of_scope or the fallback, not a task."""
+    examples = [e for e in load_examples(HELDOUT + ADVERSARIAL) if e.intent == "out_of_scope"]
+    predicted = [top_intent(p, False) for p in parse([e.text for e in examples])]
+    leaked = [e.text for e, p in zip(examples, predicted, strict=True) if p in TASK_INTENTS]
+    print(f"out_of_scope leaking into a task: {len(leaked)}/{len(examples)}: {leaked}")
+    assert len(leaked) / len(examples) <= 0.05
+
+
+def test_adversarial_set_intent_macro_f1(parse):
+    examples = load_examples(ADVERSARIAL)
+    parsed = parse([e.text for e in examples])
+    score = macro_f1([e.intent for e in examples], [top_intent(p, True) for p in parsed])
+    print(f"adversarial intent macro-F1 {score:.3f}")
+    assert score >= 0.90
