@@ -19,7 +19,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install spacy train run test test-unit validate test-nlu test-stories lint format typecheck lock clean
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories lint format typecheck lock clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test-nlu: $(MODEL) ## Held-out intent/entity reports and confusion matrices in r
 
 test-stories: $(MODEL) ## Test stories; any wrong prediction fails
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+record-stories: $(MODEL) ## Re-record test stories from tests/stories/conversations.yml (review the diff!)
+	$(PY) -m bot.tools.record_stories
 
 lint: $(INSTALLED) ## ruff
 	$(PY) -m ruff check bot actions tests

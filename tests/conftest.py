@@ -1,4 +1,5 @@
 """Shared fixtures: a real Rasa server and action server on loopback ports."""
+
 from __future__ import annotations
 
 import socket

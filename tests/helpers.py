@@ -1,4 +1,5 @@
 """Assertion helpers shared by the end-to-end tests."""
+
 from __future__ import annotations
 
 from typing import Dict, List

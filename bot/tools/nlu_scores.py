@@ -1,4 +1,5 @@
 """Pure scoring of NLU predictions (used by the quality tests and reports)."""
+
 from __future__ import annotations
 
 import re
@@ -61,6 +62,7 @@ def entity_f1(gold: Sequence[Set[Span]], predicted: Sequence[Set[Span]]) -> Dict
     labels = {s[2] for spans in list(gold) + list(predicted) for s in spans}
     result = {}
     for label in sorted(labels) + ["all"]:
+
         def keep(spans: Set[Span], label: str = label) -> Set[Span]:
             return {s for s in spans if label == "all" or s[2] == label}
 

@@ -1,4 +1,5 @@
 """The placeholder backend enforces the same business rules as the real systems."""
+
 from datetime import date
 
 import pytest

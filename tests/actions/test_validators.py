@@ -3,8 +3,8 @@ import pytest
 from actions.validators import (
     Contact,
     clean_free_text,
-    describe_charge,
     contact_matches,
+    describe_charge,
     parse_address,
     parse_contact,
     parse_invoice_reference,

@@ -17,7 +17,9 @@ def test_body_parsing_returns_sender_message_metadata():
     assert parse_body(b'{"sender": "s", "message": "hi", "metadata": {"a": 1}}') == ("s", "hi", {"a": 1})
 
 
-@pytest.mark.parametrize("body", [b"nope", b"[]", b'{"sender": 1, "message": "x"}', b'{"sender": "a\\nb", "message": "x"}'])
+@pytest.mark.parametrize(
+    "body", [b"nope", b"[]", b'{"sender": 1, "message": "x"}', b'{"sender": "a\\nb", "message": "x"}']
+)
 def test_bad_bodies_are_rejected_with_a_reason(body):
     with pytest.raises(BadRequest):
         parse_body(body)

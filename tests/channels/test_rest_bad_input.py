@@ -1,5 +1,6 @@
 """Bad input on the REST webhook: a clear 4xx or a polite reply, never a 500,
 and the conversation carries on uncorrupted."""
+
 from __future__ import annotations
 
 import json

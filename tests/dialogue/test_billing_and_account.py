@@ -1,4 +1,5 @@
 """Billing and account conversations end to end."""
+
 from __future__ import annotations
 
 from tests.helpers import button_payloads, texts

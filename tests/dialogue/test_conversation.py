@@ -1,4 +1,5 @@
 """Conversation-level behaviour: honesty about being a bot, scope, fallbacks."""
+
 from __future__ import annotations
 
 import requests

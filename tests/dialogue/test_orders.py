@@ -1,4 +1,5 @@
 """Order conversations end to end: REST channel -> Rasa -> action server -> demo backend."""
+
 from __future__ import annotations
 
 from tests.helpers import button_payloads, texts

@@ -1,4 +1,5 @@
 """The designers' entity patterns, built into a real spaCy pipeline."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Quality bars on data training never saw (tests/nlu/): the trained model, in process."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +13,20 @@ from bot.tools.nlu_scores import entity_f1, load_examples, macro_f1, parse_annot
 HELDOUT = sorted(Path("tests/nlu/heldout").glob("*.yml"))
 ADVERSARIAL = sorted(Path("tests/nlu/adversarial").glob("*.yml"))
 TASK_INTENTS = {
-    "order_status", "cancel_order", "change_address", "delivery_options", "refund_request", "refund_status",
-    "invoice_request", "billing_dispute", "payment_issue", "account_access", "delete_account", "complaint",
-    "technical_issue", "request_human",
+    "order_status",
+    "cancel_order",
+    "change_address",
+    "delivery_options",
+    "refund_request",
+    "refund_status",
+    "invoice_request",
+    "billing_dispute",
+    "payment_issue",
+    "account_access",
+    "delete_account",
+    "complaint",
+    "technical_issue",
+    "request_human",
 }
 
 

@@ -1,0 +1,92 @@
+"""``make record-stories``: turn scripted conversations into Rasa test stories.
+
+Designers write what customers say (``tests/stories/conversations.yml``: a
+name and the messages of each conversation). This tool starts the bot on free
+ports with the trained model, plays every conversation through the REST
+channel, and writes what the bot did as test stories
+(``tests/stories/recorded.yml``). Review the diff like any other change:
+``make test-stories`` then fails whenever a later change makes the bot behave
+differently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+import requests
+import yaml
+
+from bot.launcher import ROOT, Stack, StackConfig
+
+HEADER = (
+    "# Recorded by `make record-stories` from tests/stories/conversations.yml.\n"
+    "# Do not edit by hand: change the conversation or the bot, re-record, review the diff.\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load_conversations(path: Path) -> List[Dict]:
+    conversations = yaml.safe_load(path.read_text(encoding="utf-8")).get("conversations", [])
+    for conversation in conversations:
+        if not conversation.get("name") or not conversation.get("messages"):
+            raise SystemExit(f"error: every conversation in {path} needs a name and messages")
+    return conversations
+
+
+def record(stack: Stack, token: str, conversation: Dict) -> Dict:
+    sender = f"record-{uuid.uuid4().hex[:10]}"
+    for message in conversation["messages"]:
+        reply = requests.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
+        reply.raise_for_status()
+    exported = requests.get(f"{stack.rasa_url}/conversations/{sender}/story", params={"token": token}, timeout=30)
+    exported.raise_for_status()
+    story = yaml.safe_load(exported.text)["stories"][0]
+    story["story"] = conversation["name"]
+    return story
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=Path, default=ROOT / "tests/stories/conversations.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "tests/stories/recorded.yml")
+    args = parser.parse_args(argv)
+    conversations = load_conversations(args.conversations)
+    token = uuid.uuid4().hex
+    with tempfile.TemporaryDirectory() as workdir:
+        actions_port = _free_port()
+        endpoints = Path(workdir) / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+        config = StackConfig(
+            endpoints=endpoints,
+            rasa_port=_free_port(),
+            actions_port=actions_port,
+            log_dir=Path(workdir),
+            env={"RASA_AUTH_TOKEN": token},
+        )
+        print("Starting the bot on free ports...", flush=True)
+        with Stack(config) as stack:
+            stories = []
+            for index, conversation in enumerate(conversations, start=1):
+                print(f"[{index}/{len(conversations)}] {conversation['name']}", flush=True)
+                stories.append(record(stack, token, conversation))
+    body = yaml.safe_dump({"version": "3.1", "stories": stories}, sort_keys=False, allow_unicode=True, width=120)
+    args.out.write_text(HEADER + body, encoding="utf-8")
+    print(f"Wrote {len(stories)} test stories to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
