@@ -94,7 +94,7 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
-def describe_charge(text: str, max_length: int) -> Optional[str]:
+def describe_charge(text: str, max_length: int) -> str | None:
     """A charge description needs an amount, a date or some words."""
     cleaned = " ".join((text or "").split())
     if not cleaned or not (_WORD.search(cleaned) or re.search(r"\d", cleaned)):

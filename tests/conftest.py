@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from bot.launcher import ROOT, Stack, StackConfig
+from tests.helpers import API_TOKEN
 
 MODEL = ROOT / "models" / "triage.tar.gz"
-from tests.helpers import API_TOKEN
 
 
 def free_port() -> int:
