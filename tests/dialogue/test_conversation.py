@@ -31,3 +31,20 @@ def test_greeting_says_what_the_bot_can_do(chat):
 def test_http_api_requires_the_token(stack):
     assert requests.post(f"{stack.rasa_url}/model/parse", json={"text": "hi"}, timeout=10).status_code == 401
     assert parse(stack, "hi")["intent"]["name"] == "greet"
+
+
+def test_an_unclear_message_offers_the_closest_tasks_then_a_person(stack, chat):
+    unclear = "not happy about the refund for my order"
+    assert parse(stack, unclear)["intent"]["name"] == "nlu_fallback"
+    first = chat(unclear)
+    assert "Did you mean" in texts(first)
+    assert {"/refund_request", "/refund_status", "/out_of_scope"} <= set(button_payloads(first))
+
+    assert parse(stack, "urgent")["intent"]["name"] == "nlu_fallback"
+    second = chat("urgent")
+    assert "/request_human" in button_payloads(second)
+
+
+def test_choosing_a_suggestion_carries_on_with_that_task(chat):
+    chat("not happy about the refund for my order")
+    assert "order number" in texts(chat("/refund_status"))
