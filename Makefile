@@ -75,8 +75,8 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff format bot actions tests
 	$(PY) -m ruff check --fix bot actions tests
 
-typecheck: $(INSTALLED) ## mypy on the backend boundary and the hand-off module
-	$(PY) -m mypy actions/backends
+typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service and privacy rules
+	$(PY) -m mypy actions/backends reference_service privacy
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

@@ -16,6 +16,7 @@ from actions.backends.calls import off_loop
 from actions.backends.errors import AccountNotFound
 from actions.backends.models import Customer
 from actions.backends.registry import billing_system
+from actions.charges import latest_failed
 from actions.task import TaskAction
 
 HANDOFF_REASON_LOCKED = "account_locked"
@@ -55,7 +56,11 @@ class ActionPaymentIssue(TaskAction):
     ) -> List[EventType]:
         customer = await find_account(tracker)
         if customer is not None:
-            await off_loop(billing_system().send_payment_update_link, customer.id)
+            billing = billing_system()
+            failed = latest_failed(await off_loop(billing.payments_for_customer, customer.id))
+            # Sent whether or not a failed payment shows yet: card problems often
+            # happen at checkout, before any payment exists.
+            await off_loop(billing.send_payment_update_link, customer.id, failed.id if failed else None)
         dispatcher.utter_message(response="utter_payment_link_sent")
         return []
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.account import find_account
 from actions.backends.calls import off_loop
 from actions.backends.registry import billing_system
+from actions.charges import match_charge
+from actions.order_facts import human_date
 from actions.task import TaskAction
 
 HANDOFF_REASON_DISPUTE = "disputed_charge"
@@ -34,6 +38,9 @@ class ActionInvoiceRequest(TaskAction):
 
 
 class ActionBillingDispute(TaskAction):
+    """Find the charge, say what it was for, and record the dispute for the
+    billing team with the charge attached."""
+
     def name(self) -> str:
         return "action_billing_dispute"
 
@@ -43,7 +50,32 @@ class ActionBillingDispute(TaskAction):
     async def perform(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        charge, reason = tracker.get_slot("disputed_charge"), tracker.get_slot("dispute_reason")
-        reference = await off_loop(billing_system().record_dispute, charge, reason)
-        dispatcher.utter_message(response="utter_dispute_recorded", dispute_reference=reference, charge=charge)
-        return [SlotSet("handoff_reason", HANDOFF_REASON_DISPUTE)]
+        billing = billing_system()
+        description, reason = tracker.get_slot("disputed_charge"), tracker.get_slot("dispute_reason")
+        customer = await find_account(tracker)
+        payment = None
+        if customer is not None:
+            payments = await off_loop(billing.payments_for_customer, customer.id)
+            payment = match_charge(payments, description or "", date.today())
+        reference = await off_loop(
+            billing.record_dispute,
+            customer.id if customer else None,
+            payment.id if payment else None,
+            description,
+            reason,
+        )
+        if payment is None:
+            # Same words whether the account or the charge was not found.
+            dispatcher.utter_message(response="utter_dispute_recorded", dispute_reference=reference, charge=description)
+        else:
+            dispatcher.utter_message(
+                response="utter_dispute_explained",
+                dispute_reference=reference,
+                amount=f"{payment.amount:.2f}",
+                day=human_date(payment.taken_on, date.today()),
+                description=payment.description,
+            )
+        events: List[EventType] = [SlotSet("handoff_reason", HANDOFF_REASON_DISPUTE)]
+        if payment is not None:
+            events.append(SlotSet("disputed_payment", payment.id))
+        return events

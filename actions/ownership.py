@@ -1,20 +1,34 @@
-"""Who may see an order: pure decisions, no I/O."""
+"""Who may see an order. The order system checks contact details (they never
+leave it); the decisions around that check are pure."""
 
 from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.backends.models import Order
+from actions.backends.calls import off_loop
+from actions.backends.registry import order_system
 from actions.forms.base import failure_counts
 from actions.settings import settings
-from actions.validators import Contact, contact_matches
+from actions.validators import Contact, phone_digits
 
 HANDOFF_REASON_OWNERSHIP = "ownership_failed"
+# Channels whose sender id is the customer's phone number, vouched for by the carrier.
+PHONE_IDENTITY_CHANNELS = {"sms", "rcs"}
 
 
-def proves_ownership(contact: Contact, order: Order) -> bool:
-    """The email or phone given matches the one on the order."""
-    return contact_matches(contact, order.customer.email, order.customer.phone)
+async def proves_ownership(number: str, contact: Contact) -> bool:
+    """Ask the order system whether ``contact`` belongs to order ``number``."""
+    if contact.kind == "email":
+        return await off_loop(order_system().verify_contact, number, contact.value, None)
+    return await off_loop(order_system().verify_contact, number, None, contact.value)
+
+
+def channel_identity(input_channel: str | None, sender_id: str) -> Contact | None:
+    """An SMS/RCS sender's number proves ownership when it matches the order's phone."""
+    if input_channel not in PHONE_IDENTITY_CHANNELS:
+        return None
+    digits = phone_digits(sender_id)
+    return Contact("phone", digits) if digits else None
 
 
 def ownership_locked(tracker: Tracker) -> bool:

@@ -50,6 +50,10 @@ class OrderTaskAction(TaskAction, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if not is_verified(tracker):
+            if tracker.get_slot("backend_down"):
+                # The look-up met an outage: say so, and let the next try start afresh.
+                dispatcher.utter_message(response="utter_backend_unavailable")
+                return [SlotSet("handoff_reason", HANDOFF_REASON_BACKEND), SlotSet("backend_down", None)]
             if not ownership_locked(tracker):
                 dispatcher.utter_message(response="utter_not_verified")
             return self.cleanup()

@@ -1,7 +1,9 @@
-"""Start the action server and the Rasa server together (``make run``).
+"""Start the bot's processes together (``make run``) and stop them cleanly.
 
-Waits until both answer, prints where to talk to the bot, and stops both on
-Ctrl-C. Tests use ``Stack`` to run the same processes on their own ports.
+``Service`` is one child process with a health URL; ``Stack`` is the reference
+order & billing service (unless ORDERS_API_URL and BILLING_API_URL point
+elsewhere), the action server and the Rasa server. Tests use both to run the
+same processes on their own ports.
 """
 
 from __future__ import annotations
@@ -20,26 +22,12 @@ from typing import Dict, List
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
 # Rasa reports telemetry and crashes to the internet unless told not to.
 QUIET_OFFLINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 class StartupError(RuntimeError):
     """A server did not come up; the message names it and points to its log."""
-
-
-@dataclass
-class StackConfig:
-    model: Path = ROOT / "models" / "triage.tar.gz"
-    endpoints: Path = ROOT / "endpoints.yml"
-    credentials: Path = ROOT / "credentials.yml"
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    actions_port: int = 5055
-    log_dir: Path = ROOT / "var" / "log"
-    env: Dict[str, str] = field(default_factory=dict)
-    startup_timeout: float = 180.0
 
 
 def api_flags(environ: Dict[str, str]) -> List[str]:
@@ -51,24 +39,103 @@ def api_flags(environ: Dict[str, str]) -> List[str]:
     return []
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, name: str, log: Path, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise StartupError(f"{name} exited with code {process.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.5)
-    raise StartupError(f"{name} did not answer at {url} in time; see {log}")
+@dataclass
+class Service:
+    """One child process, its log file and the URL that answers when it is up."""
+
+    name: str
+    command: List[str]
+    health_url: str
+    log_dir: Path
+    env: Dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
+    def start(self) -> Service:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **QUIET_OFFLINE_ENV, **self.env}
+        with open(self.log, "ab") as handle:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        return self
+
+    def wait_until_up(self, deadline: float) -> None:
+        assert self.process is not None, "start() first"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise StartupError(f"{self.name} exited with code {self.process.returncode}; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+        raise StartupError(f"{self.name} did not answer at {self.health_url} in time; see {self.log}")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+
+def reference_service(host: str, port: int, database: str, seed: Path, log_dir: Path, reset: bool = True) -> Service:
+    command = [
+        sys.executable,
+        "-m",
+        "reference_service",
+        "--seed",
+        str(seed),
+        "--database",
+        database,
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    return Service("reference", command + (["--reset"] if reset else []), f"http://{host}:{port}/health", log_dir)
+
+
+def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str]) -> Service:
+    # SANIC_HOST: rasa-sdk listens on every interface unless told otherwise.
+    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return Service("actions", command, f"http://{host}:{port}/health", log_dir, {"SANIC_HOST": host, **env})
+
+
+@dataclass
+class StackConfig:
+    model: Path = ROOT / "models" / "triage.tar.gz"
+    endpoints: Path = ROOT / "endpoints.yml"
+    credentials: Path = ROOT / "credentials.yml"
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    reference_port: int = 5100
+    reference_database: str = f"sqlite:///{ROOT / 'var' / 'reference.db'}"
+    seed: Path = ROOT / "seeds" / "demo.yml"
+    log_dir: Path = ROOT / "var" / "log"
+    env: Dict[str, str] = field(default_factory=dict)
+    startup_timeout: float = 180.0
 
 
 class Stack:
-    """The action server and the Rasa server as child processes."""
+    """Reference service (when used), action server and Rasa server."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.processes: List[subprocess.Popen] = []
+        self.services: Dict[str, Service] = {}
 
     @property
     def rasa_url(self) -> str:
@@ -78,66 +145,49 @@ class Stack:
     def actions_url(self) -> str:
         return f"http://{self.config.host}:{self.config.actions_port}"
 
-    def _spawn(self, name: str, command: List[str]) -> tuple[subprocess.Popen, Path]:
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = self.config.log_dir / f"{name}.log"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **QUIET_OFFLINE_ENV, **self.config.env}
-        with open(log, "ab") as handle:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.processes.append(process)
-        return process, log
+    @property
+    def reference_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.reference_port}"
+
+    @property
+    def environment(self) -> Dict[str, str]:
+        return {**os.environ, **self.config.env}
+
+    def uses_reference_service(self) -> bool:
+        """The embedded reference service runs unless both backends point elsewhere."""
+        return not (self.environment.get("ORDERS_API_URL") and self.environment.get("BILLING_API_URL"))
 
     def start(self) -> Stack:
-        if not self.config.model.exists():
-            raise StartupError(f"no trained model at {self.config.model}; run `make train`")
         cfg = self.config
+        if not cfg.model.exists():
+            raise StartupError(f"no trained model at {cfg.model}; run `make train`")
+        if self.uses_reference_service():
+            self.services["reference"] = reference_service(
+                cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir
+            )
+            cfg.env = {"ORDERS_API_URL": self.reference_url, "BILLING_API_URL": self.reference_url, **cfg.env}
+        self.services["actions"] = action_server(cfg.host, cfg.actions_port, cfg.log_dir, cfg.env)
+        rasa_command = [
+            sys.executable, "-m", "rasa", "run",
+            "--model", str(cfg.model), "--endpoints", str(cfg.endpoints), "--credentials", str(cfg.credentials),
+            "--interface", cfg.host, "--port", str(cfg.rasa_port),
+            *api_flags(self.environment),
+        ]  # fmt: skip
+        self.services["rasa"] = Service("rasa", rasa_command, f"{self.rasa_url}/", cfg.log_dir, cfg.env)
         deadline = time.monotonic() + cfg.startup_timeout
-        env = {**os.environ, **cfg.env}
-        actions, actions_log = self._spawn(
-            "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(cfg.actions_port)],
-        )
-        rasa, rasa_log = self._spawn(
-            "rasa",
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "run",
-                "--model",
-                str(cfg.model),
-                "--endpoints",
-                str(cfg.endpoints),
-                "--credentials",
-                str(cfg.credentials),
-                "--interface",
-                cfg.host,
-                "--port",
-                str(cfg.rasa_port),
-                *api_flags(env),
-            ],
-        )
         try:
-            _wait_until_up(f"{self.actions_url}/health", actions, "action server", actions_log, deadline)
-            _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", rasa_log, deadline)
+            for service in self.services.values():
+                service.start()
+            for service in self.services.values():
+                service.wait_until_up(deadline)
         except StartupError:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self.processes.clear()
+        for service in reversed(list(self.services.values())):
+            service.stop()
 
     def __enter__(self) -> Stack:
         return self.start()
@@ -146,32 +196,42 @@ class Stack:
         self.stop()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the support triage bot")
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
     args = parser.parse_args(argv)
     (ROOT / "var").mkdir(exist_ok=True)
-    stack = Stack(StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port))
-    print("Starting the action server and the Rasa server (about 20 s)...", flush=True)
+    # `kill` (SIGTERM) stops the children as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = Stack(
+        StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port)
+    )
+    print("Starting the reference order & billing service, the action server and Rasa (about 20 s)...", flush=True)
     try:
         stack.start()
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    webhook = f"{stack.rasa_url}/webhooks/rest/webhook"
-    api = "enabled (token from RASA_AUTH_TOKEN / RASA_JWT_SECRET)" if api_flags(dict(os.environ)) else "off"
+    env = stack.environment
+    api = "enabled (token from RASA_AUTH_TOKEN / RASA_JWT_SECRET)" if api_flags(env) else "off"
     print(
         f"\nThe bot is ready.\n"
-        f"  Talk to it:   curl -s {webhook} -H 'Content-Type: application/json' \\\n"
+        f"  Talk to it:   curl -s {stack.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
         f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
         f"  HTTP API:     {api} (see README: Rasa HTTP API)\n"
-        f"  Logs:         var/log/rasa.log, var/log/actions.log\n"
+        f"  Backends:     orders {env.get('ORDERS_API_URL')}, billing {env.get('BILLING_API_URL')}\n"
+        f"  Logs:         {stack.config.log_dir}/<service>.log\n"
         f"Press Ctrl-C to stop.",
         flush=True,
     )
     try:
-        while all(p.poll() is None for p in stack.processes):
+        while all(service.running() for service in stack.services.values()):
             time.sleep(1)
         print("error: a server stopped unexpectedly; see var/log/", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List
@@ -10,10 +11,11 @@ from typing import Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from bot.launcher import ROOT, Stack, StackConfig
+from bot.launcher import ROOT, Service, Stack, StackConfig, reference_service
 from tests.helpers import API_TOKEN
 
 MODEL = ROOT / "models" / "triage.tar.gz"
+SEED = ROOT / "seeds" / "demo.yml"
 
 
 def free_port() -> int:
@@ -31,7 +33,7 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Rasa + actions on free ports with a fresh SQLite tracker store."""
+    """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
     actions_port = free_port()
     endpoints = workdir / "endpoints.yml"
@@ -44,8 +46,12 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         endpoints=endpoints,
         rasa_port=free_port(),
         actions_port=actions_port,
+        reference_port=free_port(),
+        reference_database=f"sqlite:///{workdir / 'reference.db'}",
         log_dir=workdir / "log",
-        env={"RASA_AUTH_TOKEN": API_TOKEN},
+        # A short cool-down so a test that takes the backend down does not
+        # leave the circuit open for the next one.
+        env={"RASA_AUTH_TOKEN": API_TOKEN, "BACKEND_COOLDOWN": "1", "BACKEND_RETRIES": "1"},
     )
     with Stack(config) as running:
         yield running
@@ -73,3 +79,13 @@ def chat(stack: Stack, conversation_id: str) -> Chat:
         return reply.json()
 
     return send
+
+
+@pytest.fixture
+def reference_server(tmp_path: Path) -> Iterator[Service]:
+    """A reference order & billing service of its own, freshly seeded."""
+    port = free_port()
+    service = reference_service("127.0.0.1", port, f"sqlite:///{tmp_path / 'ref.db'}", SEED, tmp_path)
+    service.start().wait_until_up(time.monotonic() + 60)
+    yield service
+    service.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -24,10 +24,9 @@ class OrderState(str, Enum):
 
 @dataclass(frozen=True)
 class Customer:
+    """An account as the bot may see it: no contact details leave the backend."""
+
     id: str
-    name: str
-    email: str
-    phone: str
     account_status: str = "active"
 
 
@@ -42,7 +41,7 @@ class OrderItem:
 @dataclass(frozen=True)
 class Order:
     number: str
-    customer: Customer
+    customer_id: str
     state: OrderState
     placed_on: date
     items: Tuple[OrderItem, ...]
@@ -90,17 +89,3 @@ class Refund:
     status: str
     requested_on: date
     expected_by: date | None = None
-
-
-@dataclass(frozen=True)
-class ReturnPolicy:
-    return_window_days: int = 30
-
-
-@dataclass
-class OutboundRecord:
-    """Something the backend was asked to send or record (invoice e-mail, dispute...)."""
-
-    kind: str
-    reference: str
-    details: dict = field(default_factory=dict)

@@ -1,9 +1,11 @@
 """The adapter boundary: what the actions need from a business's systems.
 
-A business points the bot at its own systems by implementing these two
-protocols (or by serving the HTTP contract the default clients speak).
-Methods are synchronous and may block; actions call them off the event loop
-(``actions/backends/calls.py``).
+A business points the bot at its own systems either by serving the HTTP
+contract in docs/backend-api.yaml (the default clients, ``orders_api.py`` and
+``billing_api.py``, speak it) or by implementing these two protocols in a small
+adapter (docs/backends.md). Methods are synchronous and may block; actions
+call them off the event loop (``calls.off_loop``). Failures are the exceptions
+in ``errors.py``.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ class OrderSystem(Protocol):
     def get_order(self, number: str) -> Order:
         """The order, or ``OrderNotFound``."""
 
+    def verify_contact(self, number: str, email: str | None = None, phone: str | None = None) -> bool:
+        """Does this email or phone belong to the order's customer? (``OrderNotFound``)"""
+
     def cancel_order(self, number: str) -> Order:
-        """Cancel before shipping; cancelling a cancelled order returns it unchanged.
+        """Cancel before shipping; a second cancel returns it unchanged.
         ``AlreadyShipped`` once it has left the warehouse."""
 
     def change_address(self, number: str, address: str) -> Order:
-        """New delivery address before shipping, else ``AlreadyShipped``."""
+        """New delivery address before shipping, else ``AlreadyShipped`` / ``AlreadyCancelled``."""
 
     def create_return(self, number: str, item: str, reason: str) -> Refund:
-        """Open a return/refund; ``OutsideReturnWindow`` when too late."""
+        """Open a return; ``NotDeliveredYet`` or ``OutsideReturnWindow`` when not allowed."""
 
     def refunds_for_order(self, number: str) -> List[Refund]:
         """Refunds on the order, newest first (may be empty)."""
@@ -38,17 +43,18 @@ class BillingSystem(Protocol):
     def find_invoice(self, reference: str) -> Invoice:
         """By invoice number or by order number; ``InvoiceNotFound`` otherwise."""
 
-    def send_invoice(self, invoice_number: str) -> str:
-        """E-mail the invoice to the address on file; returns that address."""
+    def send_invoice(self, invoice_number: str) -> None:
+        """E-mail the invoice to the address on file (never to one typed in chat)."""
 
     def payments_for_customer(self, customer_id: str) -> List[Payment]:
         """Payments, newest first."""
 
-    def record_dispute(self, payment_id: str, reason: str) -> str:
-        """Record a disputed charge; returns the dispute reference."""
+    def record_dispute(self, customer_id: str | None, payment_id: str | None, description: str, reason: str) -> str:
+        """Record a disputed charge for the billing team; returns its reference."""
 
-    def send_payment_update_link(self, customer_id: str) -> str:
-        """Send a secure link to update the payment method; returns where it went."""
+    def send_payment_update_link(self, customer_id: str, payment_id: str | None = None) -> None:
+        """Send a secure link to update the payment method (and retry ``payment_id``)
+        to the email on file."""
 
-    def send_password_reset(self, customer_id: str) -> str:
-        """Send a password-reset link to the email on file; returns that address."""
+    def send_password_reset(self, customer_id: str) -> None:
+        """Send a password-reset link to the email on file."""

@@ -1,7 +1,8 @@
-"""The account look-up form: the email address on the account."""
+"""Forms that ask for the email address on an account."""
 
 from __future__ import annotations
 
+from abc import ABC
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,9 +13,8 @@ from actions.forms.base import SlotUpdates, TriageFormValidation
 from actions.validators import parse_email
 
 
-class ValidateAccountLookupForm(TriageFormValidation):
-    def name(self) -> str:
-        return "validate_account_lookup_form"
+class AsksForAccountEmail(TriageFormValidation, ABC):
+    """Validation of ``account_email``, shared by every form that asks for it."""
 
     def validate_account_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -24,3 +24,8 @@ class ValidateAccountLookupForm(TriageFormValidation):
             return self.reject("account_email", dispatcher, tracker, "utter_invalid_email")
         # Whether an account exists is never said here (see actions/account.py).
         return self.accept("account_email", email, tracker)
+
+
+class ValidateAccountLookupForm(AsksForAccountEmail):
+    def name(self) -> str:
+        return "validate_account_lookup_form"

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.backends.calls import off_loop
 from actions.backends.errors import BackendUnavailable, InvoiceNotFound
 from actions.backends.registry import billing_system
+from actions.forms.account import AsksForAccountEmail
 from actions.forms.base import SlotUpdates, TriageFormValidation
 from actions.settings import settings
 from actions.validators import describe_charge, parse_invoice_reference
@@ -37,7 +38,7 @@ class ValidateInvoiceForm(TriageFormValidation):
         return self.accept("invoice_reference", reference, tracker)
 
 
-class ValidateBillingDisputeForm(TriageFormValidation):
+class ValidateBillingDisputeForm(AsksForAccountEmail):
     def name(self) -> str:
         return "validate_billing_dispute_form"
 

@@ -14,7 +14,13 @@ from actions.backends.errors import BackendError, BackendUnavailable, OrderNotFo
 from actions.backends.models import OrderState
 from actions.backends.registry import order_system
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
-from actions.ownership import HANDOFF_REASON_OWNERSHIP, is_verified, ownership_locked, proves_ownership
+from actions.ownership import (
+    HANDOFF_REASON_OWNERSHIP,
+    channel_identity,
+    is_verified,
+    ownership_locked,
+    proves_ownership,
+)
 from actions.settings import settings
 from actions.validators import parse_address, parse_contact, parse_order_number, parse_yes_no
 
@@ -30,7 +36,11 @@ class ValidateOrderLookupForm(TriageFormValidation):
     ) -> List[str]:
         # After too many wrong answers the look-up ends; the task action then
         # explains and offers a person instead of showing anything.
-        return [] if ownership_locked(tracker) else domain_slots
+        # When the order system is down mid-look-up the form ends too: the task
+        # action says so honestly instead of asking questions it cannot check.
+        if ownership_locked(tracker) or tracker.get_slot("backend_down"):
+            return []
+        return domain_slots
 
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -39,17 +49,30 @@ class ValidateOrderLookupForm(TriageFormValidation):
         if number is None:
             return self.reject("order_number", dispatcher, tracker, "utter_invalid_order_number")
         try:
-            order = await off_loop(order_system().get_order, number)
+            await off_loop(order_system().get_order, number)
+            proof = await self._known_proof(number, tracker)
         except OrderNotFound:
             return self.reject("order_number", dispatcher, tracker, "utter_unknown_order_number", order_number=number)
         except BackendUnavailable:
-            # Keep the number; the task action meets the outage and says so.
-            return self.accept("order_number", number, tracker, verified_order=None)
-        contact = parse_contact(tracker.get_slot("customer_contact") or "")
-        if contact and proves_ownership(contact, order):
-            return self.accept("order_number", number, tracker, verified_order=number)
+            return self.accept("order_number", number, tracker, verified_order=None, backend_down=True)
+        if proof:
+            return self.accept("order_number", number, tracker, verified_order=number, backend_down=None)
         # A different order needs its own proof: ask again rather than reuse.
-        return self.accept("order_number", number, tracker, verified_order=None, customer_contact=None)
+        return self.accept(
+            "order_number", number, tracker, verified_order=None, customer_contact=None, backend_down=None
+        )
+
+    @staticmethod
+    async def _known_proof(number: str, tracker: Tracker) -> bool:
+        """Contact details already given, or the SMS/RCS sender's number, prove ownership."""
+        candidates = [
+            parse_contact(tracker.get_slot("customer_contact") or ""),
+            channel_identity(tracker.get_latest_input_channel(), tracker.sender_id or ""),
+        ]
+        for contact in candidates:
+            if contact and await proves_ownership(number, contact):
+                return True
+        return False
 
     async def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -62,11 +85,13 @@ class ValidateOrderLookupForm(TriageFormValidation):
             # Checked once the order number is known (validate_order_number).
             return self.accept("customer_contact", contact.value, tracker)
         try:
-            order = await off_loop(order_system().get_order, number)
-        except (OrderNotFound, BackendUnavailable):
+            matches = await proves_ownership(number, contact)
+        except OrderNotFound:
             return self.accept("customer_contact", contact.value, tracker)
-        if proves_ownership(contact, order):
-            return self.accept("customer_contact", contact.value, tracker, verified_order=number)
+        except BackendUnavailable:
+            return self.accept("customer_contact", contact.value, tracker, backend_down=True)
+        if matches:
+            return self.accept("customer_contact", contact.value, tracker, verified_order=number, backend_down=None)
         return self._ownership_failure(dispatcher, tracker)
 
     def _ownership_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotUpdates:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.nlu.normalize import remove_control_characters
+from privacy.redaction import redact_card_numbers
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -16,16 +17,26 @@ TOO_LONG_REPLY = (
 )
 
 
+CARD_WARNING = (
+    "For your security I've removed what looked like a card number from your message. "
+    "Please never send card details here: I'll send you a secure link when a payment needs updating."
+)
+
+
 @dataclass(frozen=True)
 class InboundText:
-    """Either ``text`` to hand to Rasa, or a ``reply`` to send back instead."""
+    """Either ``text`` to hand to Rasa, or a ``reply`` to send back instead.
+
+    ``notice`` is a message to send before the bot's answer (the card warning)."""
 
     text: str | None = None
     reply: str | None = None
+    notice: str | None = None
 
 
 def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:
-    """Strip control characters; answer empty or over-long messages directly.
+    """Strip control characters, remove card numbers before anything stores them,
+    and answer empty or over-long messages directly.
 
     Button payloads ("/intent") pass through unchanged apart from the cleaning.
     """
@@ -34,4 +45,5 @@ def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundT
         return InboundText(reply=EMPTY_REPLY)
     if len(cleaned) > max_chars:
         return InboundText(reply=TOO_LONG_REPLY.format(limit=max_chars))
-    return InboundText(text=cleaned)
+    redacted, had_card = redact_card_numbers(cleaned)
+    return InboundText(text=redacted, notice=CARD_WARNING if had_card else None)

@@ -85,6 +85,8 @@ class RestChannel(InputChannel):
             if checked.reply is not None:
                 return response.json([{"recipient_id": sender, "text": checked.reply}])
             collector = CollectingOutputChannel()
+            if checked.notice:
+                collector.messages.append({"recipient_id": sender, "text": checked.notice})
             try:
                 await on_new_message(
                     UserMessage(checked.text, collector, sender, input_channel=self.name(), metadata=metadata)

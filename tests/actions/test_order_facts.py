@@ -1,9 +1,20 @@
 from datetime import date
+from decimal import Decimal
 
-from actions.backends.in_memory import InMemoryBackend
+from actions.backends.models import Order, OrderItem, OrderState
 from actions.order_facts import describe_items, human_date, order_variables, status_response
 
 TODAY = date(2026, 3, 2)
+
+
+def order(state: OrderState, promised: date, delivered: date | None = None) -> Order:
+    return Order(
+        number="10023", customer_id="C1", state=state, placed_on=date(2026, 2, 27),
+        items=(OrderItem("A", "Blue hoodie (M)", 1, Decimal("49.99")),
+               OrderItem("B", "White socks", 2, Decimal("9.50"))),
+        promised_by=promised, expected_by=promised, delivered_on=delivered, carrier="UPS",
+        tracking_url="https://carrier.example/t/1",
+    )  # fmt: skip
 
 
 def test_dates_read_naturally():
@@ -14,12 +25,14 @@ def test_dates_read_naturally():
 
 
 def test_items_and_status_for_a_shipped_order():
-    order = InMemoryBackend(today=TODAY).get_order("10023")
-    assert describe_items(order) == "Blue hoodie (M) and 2 x White socks 3-pack"
-    assert status_response(order, TODAY) == "utter_order_shipped"
-    assert order_variables(order, TODAY)["carrier"] == "UPS"
+    shipped = order(OrderState.SHIPPED, date(2026, 3, 4))
+    assert describe_items(shipped) == "Blue hoodie (M) and 2 x White socks"
+    assert status_response(shipped, TODAY) == "utter_order_shipped"
+    assert order_variables(shipped, TODAY)["carrier"] == "UPS"
 
 
-def test_a_late_order_gets_the_delay_response():
-    order = InMemoryBackend(today=TODAY).get_order("10042")
-    assert status_response(order, TODAY) == "utter_order_delayed"
+def test_an_order_past_its_promise_gets_the_delay_response():
+    assert status_response(order(OrderState.SHIPPED, date(2026, 3, 1)), TODAY) == "utter_order_delayed"
+    assert status_response(order(OrderState.DELIVERED, date(2026, 3, 1), date(2026, 3, 1)), TODAY) == (
+        "utter_order_delivered"
+    )

@@ -16,12 +16,22 @@ def test_unknown_invoice_is_re_asked(chat):
     assert "INV-20944" in texts(chat("INV-20944"))
 
 
-def test_disputed_charge_is_recorded_and_a_person_offered(chat):
-    chat("you charged me twice")
-    assert "What's wrong with that charge" in texts(chat("$75.00 on 12/03"))
+def test_a_disputed_charge_is_found_explained_and_passed_on_with_the_charge(chat):
+    assert "email address on your account" in texts(chat("you charged me twice"))
+    assert "Which charge" in texts(chat("tom.okafor@example.org"))
+    assert "What's wrong with that charge" in texts(chat("the $75.00 one"))
     reply = chat("I was charged twice")
+    assert "$75.00" in texts(reply) and "Order 10031 (second capture)" in texts(reply)
     assert "reference D-" in texts(reply)
     assert "/request_human" in button_payloads(reply)
+
+
+def test_a_charge_that_cannot_be_found_is_still_recorded_for_billing(chat):
+    chat("there's a charge on my card i don't recognise")
+    chat("maria.keller@example.com")
+    chat("$12.34 last week")
+    reply = texts(chat("I don't recognise this charge"))
+    assert "couldn't match" in reply and "reference D-" in reply
 
 
 def test_sign_in_help_never_reveals_whether_an_account_exists(chat, stack, conversation_id):

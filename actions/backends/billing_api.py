@@ -1,0 +1,86 @@
+"""``BillingSystem`` over HTTP (contract: docs/backend-api.yaml)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Dict, List
+from urllib.parse import quote
+
+from actions.backends.errors import AccountNotFound, BackendUnavailable, InvoiceNotFound
+from actions.backends.http_client import ApiResponse, JsonApiClient
+from actions.backends.models import Customer, Invoice, Payment
+from actions.backends.orders_api import raise_for_error
+
+_ERRORS = {
+    "customer_not_found": AccountNotFound,
+    "invoice_not_found": InvoiceNotFound,
+}
+
+
+def parse_payment(body: Dict[str, Any]) -> Payment:
+    try:
+        return Payment(
+            id=str(body["id"]),
+            customer_id=str(body["customer_id"]),
+            amount=Decimal(body["amount"]),
+            status=str(body["status"]),
+            taken_on=date.fromisoformat(body["taken_on"]),
+            description=str(body["description"]),
+            order_number=body.get("order_number"),
+            failure=body.get("failure"),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as problem:
+        raise BackendUnavailable(f"billing: malformed payment record ({problem})") from problem
+
+
+class BillingApi:
+    def __init__(self, client: JsonApiClient) -> None:
+        self.client = client
+
+    def _checked(self, reply: ApiResponse) -> ApiResponse:
+        raise_for_error(reply, _ERRORS, self.client.name)
+        return reply
+
+    def find_customer_by_email(self, email: str) -> Customer:
+        body = self._checked(self.client.get("/customers", params={"email": email})).body
+        try:
+            return Customer(id=str(body["id"]), account_status=str(body.get("account_status", "active")))
+        except KeyError as problem:
+            raise BackendUnavailable("billing: malformed customer record") from problem
+
+    def find_invoice(self, reference: str) -> Invoice:
+        body = self._checked(self.client.get(f"/invoices/{quote(reference, safe='')}")).body
+        try:
+            return Invoice(
+                number=str(body["number"]),
+                order_number=str(body["order_number"]),
+                amount=Decimal(body["amount"]),
+                issued_on=date.fromisoformat(body["issued_on"]),
+            )
+        except (KeyError, TypeError, ValueError, ArithmeticError) as problem:
+            raise BackendUnavailable("billing: malformed invoice record") from problem
+
+    def send_invoice(self, invoice_number: str) -> None:
+        self._checked(self.client.post(f"/invoices/{quote(invoice_number, safe='')}/send"))
+
+    def payments_for_customer(self, customer_id: str) -> List[Payment]:
+        reply = self._checked(self.client.get(f"/customers/{quote(customer_id, safe='')}/payments"))
+        payments = reply.body.get("payments")
+        if not isinstance(payments, list):
+            raise BackendUnavailable("billing: malformed payments list")
+        return [parse_payment(p) for p in payments]
+
+    def record_dispute(self, customer_id: str | None, payment_id: str | None, description: str, reason: str) -> str:
+        body = {"customer_id": customer_id, "payment_id": payment_id, "description": description, "reason": reason}
+        reference = self._checked(self.client.post("/disputes", body)).body.get("reference")
+        if not isinstance(reference, str):
+            raise BackendUnavailable("billing: dispute recorded without a reference")
+        return reference
+
+    def send_payment_update_link(self, customer_id: str, payment_id: str | None = None) -> None:
+        path = f"/customers/{quote(customer_id, safe='')}/payment-link"
+        self._checked(self.client.post(path, {"payment_id": payment_id} if payment_id else {}))
+
+    def send_password_reset(self, customer_id: str) -> None:
+        self._checked(self.client.post(f"/customers/{quote(customer_id, safe='')}/password-reset"))

@@ -1,0 +1,1 @@
+"""Privacy rules the system enforces: what may be stored, logged or shown."""

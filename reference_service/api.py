@@ -1,0 +1,174 @@
+"""HTTP API of the reference service (contract: docs/backend-api.yaml)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from functools import partial
+from typing import Any, Callable, Coroutine, Dict
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from reference_service.rules import RuleViolation
+from reference_service.store import NotFound, Store
+
+logger = logging.getLogger("reference_service")
+
+Handler = Callable[..., Coroutine[Any, Any, Any]]
+Route = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+
+
+class BadInput(ValueError):
+    """The request body is not what the endpoint takes."""
+
+
+def error(status: int, code: str, message: str) -> HTTPResponse:
+    return response.json({"error": code, "message": message}, status=status)
+
+
+def json_body(request: Request, *required: str) -> Dict[str, Any]:
+    try:
+        body = json.loads((request.body or b"{}").decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadInput("body must be a JSON object")
+    for name in required:
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise BadInput(f"'{name}' must be a non-empty string")
+    return body
+
+
+def create_app(store: Store, token: str | None = None, name: str = "reference_service") -> Sanic:
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+
+    async def run(function: Callable[..., Any], *args: Any) -> Any:
+        # SQL is blocking; keep the event loop free for other requests.
+        return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
+
+    @app.middleware("request")
+    async def authenticate(request: Request) -> HTTPResponse | None:
+        if token is None or request.path == "/health":
+            return None
+        supplied = request.headers.get("authorization", "")
+        if not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
+            return error(401, "unauthorized", "a valid bearer token is required")
+        return None
+
+    def endpoint(operation: str | None = None, status: int = 200) -> Callable[[Handler], Handler]:
+        """Translate domain errors to HTTP; replay writes that carry a known Idempotency-Key."""
+
+        def wrap(handler: Handler) -> Route:
+            async def wrapped(request: Request, **params: Any) -> HTTPResponse:
+                key = request.headers.get("idempotency-key") if operation else None
+                scoped = f"{operation}:{':'.join(str(v) for v in params.values())}" if operation else ""
+                if key:
+                    remembered = await run(store.remembered_response, key, scoped)
+                    if remembered:
+                        return response.json(remembered[1], status=remembered[0])
+                try:
+                    body = await handler(request, **params)
+                    result = (status, body)
+                except BadInput as problem:
+                    return error(400, "bad_request", str(problem))
+                except NotFound as missing:
+                    result = (404, {"error": missing.code, "message": str(missing)})
+                except RuleViolation as refused:
+                    result = (409, {"error": refused.code, "message": str(refused)})
+                if key:
+                    await run(store.remember_response, key, scoped, result[0], result[1])
+                return response.json(result[1], status=result[0])
+
+            wrapped.__name__ = handler.__name__
+            return wrapped
+
+        return wrap
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/orders/<number>")
+    @endpoint()
+    async def get_order(_: Request, number: str) -> Any:
+        return await run(store.get_order, number)
+
+    @app.post("/orders/<number>/verify")
+    @endpoint()
+    async def verify_contact(request: Request, number: str) -> Any:
+        body = json_body(request)
+        email, phone = body.get("email"), body.get("phone")
+        if not isinstance(email, str) and not isinstance(phone, str):
+            raise BadInput("give 'email' or 'phone'")
+        return {"verified": await run(store.verify_contact, number, email, phone)}
+
+    @app.post("/orders/<number>/cancel")
+    @endpoint("cancel")
+    async def cancel_order(_: Request, number: str) -> Any:
+        return await run(store.cancel_order, number)
+
+    @app.post("/orders/<number>/address")
+    @endpoint("address")
+    async def change_address(request: Request, number: str) -> Any:
+        body = json_body(request, "address")
+        return await run(store.change_address, number, body["address"])
+
+    @app.post("/orders/<number>/returns")
+    @endpoint("return", status=201)
+    async def create_return(request: Request, number: str) -> Any:
+        body = json_body(request, "item", "reason")
+        return await run(store.create_return, number, body["item"], body["reason"])
+
+    @app.get("/orders/<number>/refunds")
+    @endpoint()
+    async def refunds(_: Request, number: str) -> Any:
+        return {"refunds": await run(store.refunds_for_order, number)}
+
+    @app.get("/customers")
+    @endpoint()
+    async def find_customer(request: Request) -> Any:
+        email = request.args.get("email")
+        if not email:
+            raise BadInput("query parameter 'email' is required")
+        return await run(store.find_customer, email)
+
+    @app.get("/customers/<customer_id>/payments")
+    @endpoint()
+    async def payments(_: Request, customer_id: str) -> Any:
+        return {"payments": await run(store.payments_for_customer, customer_id)}
+
+    @app.post("/customers/<customer_id>/payment-link")
+    @endpoint("payment-link", status=202)
+    async def payment_link(request: Request, customer_id: str) -> Any:
+        payment_id = json_body(request).get("payment_id")
+        return await run(store.send_link, customer_id, "payment_link", payment_id)
+
+    @app.post("/customers/<customer_id>/password-reset")
+    @endpoint("password-reset", status=202)
+    async def password_reset(_: Request, customer_id: str) -> Any:
+        return await run(store.send_link, customer_id, "password_reset")
+
+    @app.get("/invoices/<reference>")
+    @endpoint()
+    async def find_invoice(_: Request, reference: str) -> Any:
+        return await run(store.find_invoice, reference)
+
+    @app.post("/invoices/<number>/send")
+    @endpoint("send-invoice", status=202)
+    async def send_invoice(_: Request, number: str) -> Any:
+        return await run(store.send_invoice, number)
+
+    @app.post("/disputes")
+    @endpoint("dispute", status=201)
+    async def dispute(request: Request) -> Any:
+        body = json_body(request, "description", "reason")
+        return await run(
+            store.record_dispute, body.get("customer_id"), body.get("payment_id"), body["description"], body["reason"]
+        )
+
+    return app

@@ -1,0 +1,29 @@
+import pytest
+
+from privacy.redaction import CARD_PLACEHOLDER, luhn_valid, mask_contact_details, redact_card_numbers
+
+
+def test_luhn():
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+
+
+@pytest.mark.parametrize("text", ["4111 1111 1111 1111", "4111-1111-1111-1111", "card 378282246310005 exp 12/28"])
+def test_card_numbers_are_removed(text):
+    redacted, found = redact_card_numbers(text)
+    assert found and CARD_PLACEHOLDER in redacted
+    assert "1111 1111" not in redacted and "378282246310005" not in redacted
+
+
+@pytest.mark.parametrize(
+    "text", ["order 10023", "call +44 7700 900123", "4111 1111 1111 1112", "tracking 1Z999AA10123456784"]
+)
+def test_other_numbers_are_kept(text):
+    assert redact_card_numbers(text) == (text, False)
+
+
+def test_contact_details_are_masked_for_logs():
+    masked = mask_contact_details("maria.keller@example.com called from +1 555 201 4477 about order 10023")
+    assert "maria.keller" not in masked and "m***@example.com" in masked
+    assert "555 201" not in masked and "4477" in masked
+    assert "10023" in masked

@@ -1,0 +1,60 @@
+"""The reference service over real HTTP, seeded from seeds/demo.yml."""
+
+from __future__ import annotations
+
+import requests
+
+
+def url(service, path: str) -> str:
+    return service.health_url.replace("/health", path)
+
+
+def test_order_and_contact_check(reference_server):
+    order = requests.get(url(reference_server, "/orders/10023"), timeout=5).json()
+    assert order["state"] == "shipped" and order["items"][0]["price"] == "49.99"
+    assert "email" not in str(order)  # contact details never leave the service
+    verify = url(reference_server, "/orders/10023/verify")
+    assert requests.post(verify, json={"email": "Maria.Keller@example.com"}, timeout=5).json() == {"verified": True}
+    assert requests.post(verify, json={"phone": "5552014477"}, timeout=5).json() == {"verified": True}
+    assert requests.post(verify, json={"email": "x@example.com"}, timeout=5).json() == {"verified": False}
+
+
+def test_errors_are_json_with_codes(reference_server):
+    missing = requests.get(url(reference_server, "/orders/99999"), timeout=5)
+    assert missing.status_code == 404 and missing.json()["error"] == "order_not_found"
+    shipped = requests.post(url(reference_server, "/orders/10023/cancel"), timeout=5)
+    assert shipped.status_code == 409 and shipped.json()["error"] == "already_shipped"
+    bad = requests.post(url(reference_server, "/orders/10026/address"), data=b"{nope", timeout=5)
+    assert bad.status_code == 400 and "JSON" in bad.json()["message"]
+
+
+def test_a_repeated_write_with_the_same_key_applies_once(reference_server):
+    returns = url(reference_server, "/orders/10031/returns")
+    body = {"item": "grey trainers", "reason": "too small"}
+    first = requests.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
+    again = requests.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    refunds = requests.get(url(reference_server, "/orders/10031/refunds"), timeout=5).json()["refunds"]
+    assert [r["status"] for r in refunds].count("awaiting_return") == 1
+
+
+def test_cancelling_twice_is_harmless(reference_server):
+    cancel = url(reference_server, "/orders/10025/cancel")
+    assert requests.post(cancel, timeout=5).json()["state"] == "cancelled"
+    assert requests.post(cancel, timeout=5).json()["state"] == "cancelled"
+
+
+def test_billing_records(reference_server):
+    customer = requests.get(url(reference_server, "/customers"), params={"email": "tom.okafor@example.org"}, timeout=5)
+    assert customer.json() == {"id": "C2", "account_status": "active"}
+    payments = requests.get(url(reference_server, "/customers/C2/payments"), timeout=5).json()["payments"]
+    assert [p["amount"] for p in payments].count("75.00") == 2
+    invoice = requests.get(url(reference_server, "/invoices/10031"), timeout=5).json()
+    assert invoice["number"] == "INV-20944"
+    dispute = requests.post(
+        url(reference_server, "/disputes"),
+        timeout=5,
+        json={"customer_id": "C2", "payment_id": "P-5003", "description": "$75", "reason": "twice"},
+    )
+    assert dispute.status_code == 201 and dispute.json()["reference"].startswith("D-")
