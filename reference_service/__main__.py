@@ -6,6 +6,7 @@ python -m reference_service --seed seeds/demo.yml --database sqlite:///var/refer
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5100)
     args = parser.parse_args(argv)
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     token = os.environ.get("REFERENCE_API_TOKEN") or None
     if args.database.startswith("sqlite:///"):
         Path(args.database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,14 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
         # SQL is blocking; keep the event loop free for other requests.
         return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
 
+    @app.middleware("response")
+    async def log_request(request: Request, reply: HTTPResponse) -> None:
+        # Paths carry order numbers, never contact details; bodies are not logged.
+        logger.info(
+            "%s %s -> %s [%s]", request.method, request.path, reply.status,
+            request.headers.get("x-correlation-id", "-"),
+        )  # fmt: skip
+
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:
         if token is None or request.path == "/health":

@@ -1,8 +1,8 @@
 """``make record-stories``: turn scripted conversations into Rasa test stories.
 
 Designers write what customers say (``tests/stories/conversations.yml``: a
-name and the messages of each conversation). This tool starts the bot on free
-ports with the trained model, plays every conversation through the REST
+name and the messages of each conversation). This tool starts the bot (and a freshly
+seeded reference service) on free ports with the trained model, plays every conversation through the REST
 channel, and writes what the bot did as test stories
 (``tests/stories/recorded.yml``). Review the diff like any other change:
 ``make test-stories`` then fails whenever a later change makes the bot behave
@@ -73,6 +73,8 @@ def main(argv: List[str] | None = None) -> int:
             endpoints=endpoints,
             rasa_port=_free_port(),
             actions_port=actions_port,
+            reference_port=_free_port(),
+            reference_database=f"sqlite:///{Path(workdir) / 'reference.db'}",
             log_dir=Path(workdir),
             env={"RASA_AUTH_TOKEN": token},
         )
