@@ -17,10 +17,12 @@ from actions.backends.errors import AccountNotFound
 from actions.backends.models import Customer
 from actions.backends.registry import billing_system
 from actions.charges import latest_failed
+from actions.replies import HANDOFF_REASON_BACKEND
 from actions.task import TaskAction
 
 HANDOFF_REASON_LOCKED = "account_locked"
 HANDOFF_REASON_PRIVACY = "privacy_request"
+HANDOFF_REASON_PRIVACY_UNVERIFIED = "privacy_request_unverified"
 
 
 async def find_account(tracker: Tracker) -> Customer | None:
@@ -66,11 +68,23 @@ class ActionPaymentIssue(TaskAction):
 
 
 class ActionDeleteAccount(TaskAction):
+    """Only a verified owner's request goes to the privacy queue as such; an
+    unverified one still reaches a person, who verifies another way."""
+
     def name(self) -> str:
         return "action_delete_account"
+
+    def cleanup(self) -> List[EventType]:
+        return [SlotSet("account_phone", None), SlotSet("account_verified", None), SlotSet("backend_down", None)]
 
     async def perform(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_delete_account_privacy_team")
-        return [SlotSet("handoff_reason", HANDOFF_REASON_PRIVACY)]
+        if tracker.get_slot("backend_down"):
+            dispatcher.utter_message(response="utter_backend_unavailable")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_BACKEND)]
+        if tracker.get_slot("account_verified"):
+            dispatcher.utter_message(response="utter_delete_account_privacy_team")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_PRIVACY)]
+        dispatcher.utter_message(response="utter_delete_account_unverified")
+        return [SlotSet("handoff_reason", HANDOFF_REASON_PRIVACY_UNVERIFIED)]

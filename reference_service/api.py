@@ -145,6 +145,12 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
             raise BadInput("query parameter 'email' is required")
         return await run(store.find_customer, email)
 
+    @app.post("/customers/<customer_id>/verify")
+    @endpoint()
+    async def verify_customer(request: Request, customer_id: str) -> Any:
+        body = json_body(request, "phone")
+        return {"verified": await run(store.verify_customer_phone, customer_id, body["phone"])}
+
     @app.get("/customers/<customer_id>/payments")
     @endpoint()
     async def payments(_: Request, customer_id: str) -> Any:

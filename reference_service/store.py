@@ -185,6 +185,10 @@ class Store:
                 raise NotFound("customer_not_found", "no customer with that email")
             return {"id": customer.id, "account_status": customer.account_status}
 
+    def verify_customer_phone(self, customer_id: str, phone: str) -> bool:
+        with self._session() as session:
+            return rules.same_phone(phone, self._customer(session, customer_id).phone)
+
     def _customer(self, session: Session, customer_id: str) -> CustomerRow:
         customer = session.get(CustomerRow, customer_id)
         if customer is None:

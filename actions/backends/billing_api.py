@@ -49,6 +49,10 @@ class BillingApi:
         except KeyError as problem:
             raise BackendUnavailable("billing: malformed customer record") from problem
 
+    def verify_customer_phone(self, customer_id: str, phone: str) -> bool:
+        path = f"/customers/{quote(customer_id, safe='')}/verify"
+        return self._checked(self.client.post(path, {"phone": phone}, read_only=True)).body.get("verified") is True
+
     def find_invoice(self, reference: str) -> Invoice:
         body = self._checked(self.client.get(f"/invoices/{quote(reference, safe='')}")).body
         try:

@@ -40,6 +40,9 @@ class BillingSystem(Protocol):
     def find_customer_by_email(self, email: str) -> Customer:
         """The account with that email, or ``AccountNotFound``."""
 
+    def verify_customer_phone(self, customer_id: str, phone: str) -> bool:
+        """Is ``phone`` the number on this account? (Contact details stay in the system.)"""
+
     def find_invoice(self, reference: str) -> Invoice:
         """By invoice number or by order number; ``InvoiceNotFound`` otherwise."""
 

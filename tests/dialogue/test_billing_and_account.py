@@ -65,7 +65,18 @@ def test_payment_problem_sends_a_secure_link_and_warns_about_card_numbers(chat):
     assert "secure link" in reply and "never type card numbers" in reply
 
 
-def test_account_deletion_goes_to_the_privacy_team(chat):
+def test_account_deletion_needs_email_and_phone_then_goes_to_the_privacy_team(chat):
     chat("please delete my account")
-    reply = texts(chat("tom.okafor@example.org"))
-    assert "privacy team" in reply and "member of our team" in reply
+    assert "phone number on it" in texts(chat("tom.okafor@example.org"))
+    reply = texts(chat("+44 7700 900123"))
+    assert "matches our records" in reply and "member of our team" in reply
+
+
+def test_deletion_with_details_that_never_match_reaches_a_person_unverified(chat):
+    chat("delete my account and all my data")
+    chat("maria.keller@example.com")
+    first = texts(chat("07700 900123"))
+    assert "don't match" in first
+    chat("555 000 1111")
+    reply = texts(chat("555 000 2222"))
+    assert "couldn't match those details" in reply and "member of our team" in reply
