@@ -2,7 +2,8 @@
 
 First miss: if two intents are close, ask which one was meant (buttons);
 otherwise ask to rephrase and say what the bot can do. A further miss in a
-row: offer a person. Thresholds live in actions/dialogue.yml.
+row: offer a person. A frustrated customer (handoff/policy.py) is handed over
+at once. Thresholds live in actions/dialogue.yml and handoff/config.yml.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import DialogueSettings, settings
+from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
+from handoff.settings import settings as handoff_settings
+from handoff.ticket import user_turns
 
 FALLBACK_INTENT = "nlu_fallback"
 HANDOFF_REASON_LOW_CONFIDENCE = "low_confidence"
@@ -51,7 +55,7 @@ def plan_clarification(ranking: Sequence[Mapping[str, Any]], misses: int, config
     return Clarification("rephrase")
 
 
-def user_intents(tracker: Tracker) -> List[str]:
+def user_intents(tracker: Tracker) -> List[str]:  # newest last
     return [
         ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
         for event in tracker.events
@@ -64,6 +68,9 @@ class ActionClarifyIntent(Action):
         return "action_clarify_intent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if should_escalate_without_asking(user_turns(tracker.events), handoff_settings()):
+            # Not understanding an upset customer again helps nobody: hand over now.
+            return [SlotSet("handoff_reason", REASON_FRUSTRATION), FollowupAction("action_handoff")]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         plan = plan_clarification(ranking, consecutive_misses(user_intents(tracker)), settings())
         if plan.kind == "offer_human":

@@ -1,19 +1,31 @@
-"""Hand a conversation to a person.
+"""Hand a conversation to a person, and take it back.
 
-Until the hand-off module lands (issue 4: ticket store, agent desk, live
-takeover) this action records the escalation in the action server's audit log
-with its reason code and tells the customer honestly what happens next.
+``action_handoff`` decides queue and priority (handoff/policy.py), stores the
+ticket with the whole context (handoff/ticket.py), tells the customer what
+happens next (position and typical wait, or when the queue opens) and pauses
+the bot. ``action_record_satisfaction`` stores the answer to the one question
+asked when the agent hands the conversation back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backends.calls import off_loop
+from actions.turn import start_turn
+from handoff.hours import describe_opening, is_open
+from handoff.policy import decide
+from handoff.runtime import ticket_store
+from handoff.settings import settings as handoff_settings
+from handoff.ticket import build_ticket, user_turns
 
 audit = logging.getLogger("audit.handoff")
 
@@ -30,17 +42,55 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        start_turn(tracker)
+        config = handoff_settings()
         reason = escalation_reason(tracker)
+        escalation = decide(reason, tracker.get_slot("task"), user_turns(tracker.events), config)
+        channel = tracker.get_latest_input_channel() or "rest"
+        ticket = build_ticket(tracker.sender_id, channel, tracker.events, tracker.slots, escalation, time.time())
+        store = ticket_store()
+        try:
+            record = await off_loop(store.escalate, ticket, time.time(), bool(config.webhook.url))
+            position = await off_loop(store.position_in_queue, record.id)
+        except Exception:  # the ticket store is down: say so, keep the bot talking
+            logging.getLogger(__name__).exception("could not store the hand-off ticket")
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet("handoff_reason", reason)]
         audit.info(
             json.dumps(
                 {
-                    "event": "handoff_requested",
-                    "conversation": tracker.sender_id,
+                    "event": "handoff",
+                    "ticket": record.id,
                     "reason": reason,
-                    "task": tracker.get_slot("task"),
-                    "order_number": tracker.get_slot("order_number"),
+                    "queue": record.queue,
+                    "priority": record.priority,
+                    "signals": list(escalation.signals),
                 }
             )
         )
-        dispatcher.utter_message(response="utter_handoff")
-        return [SlotSet("handoff_reason", reason)]
+        queue = config.queues[record.queue]
+        now = datetime.now(timezone.utc)
+        if is_open(queue, now):
+            dispatcher.utter_message(
+                response="utter_handoff_queued",
+                position=position,
+                wait=queue.typical_wait_minutes * position,
+                queue_name=queue.name,
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_after_hours", queue_name=queue.name, opening=describe_opening(queue, now)
+            )
+        return [SlotSet("handoff_reason", reason), ConversationPaused()]
+
+
+class ActionRecordSatisfaction(Action):
+    def name(self) -> str:
+        return "action_record_satisfaction"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        rating = tracker.get_slot("satisfaction")
+        if rating is not None:
+            await off_loop(ticket_store().record_satisfaction, tracker.sender_id, int(rating), time.time())
+            dispatcher.utter_message(response="utter_thanks_for_feedback")
+        return [SlotSet("satisfaction", None), SlotSet("handoff_reason", None)]

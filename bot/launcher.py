@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -124,6 +125,8 @@ class StackConfig:
     actions_port: int = 5055
     reference_port: int = 5100
     reference_database: str = f"sqlite:///{ROOT / 'var' / 'reference.db'}"
+    desk_port: int = 5300
+    handoff_database: str = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
     seed: Path = ROOT / "seeds" / "demo.yml"
     log_dir: Path = ROOT / "var" / "log"
     env: Dict[str, str] = field(default_factory=dict)
@@ -150,6 +153,10 @@ class Stack:
         return f"http://{self.config.host}:{self.config.reference_port}"
 
     @property
+    def desk_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.desk_port}"
+
+    @property
     def environment(self) -> Dict[str, str]:
         return {**os.environ, **self.config.env}
 
@@ -161,6 +168,14 @@ class Stack:
         cfg = self.config
         if not cfg.model.exists():
             raise StartupError(f"no trained model at {cfg.model}; run `make train`")
+        # The desk drives Rasa's HTTP API, so the API is on, always behind a token,
+        # and agents sign in with passwords: generate both when not given.
+        secrets_env = {
+            "RASA_AUTH_TOKEN": self.environment.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
+            "DESK_AGENTS": self.environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}",
+            "HANDOFF_DATABASE_URL": self.environment.get("HANDOFF_DATABASE_URL") or cfg.handoff_database,
+        }
+        cfg.env = {**secrets_env, **cfg.env}
         if self.uses_reference_service():
             self.services["reference"] = reference_service(
                 cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir
@@ -174,6 +189,10 @@ class Stack:
             *api_flags(self.environment),
         ]  # fmt: skip
         self.services["rasa"] = Service("rasa", rasa_command, f"{self.rasa_url}/", cfg.log_dir, cfg.env)
+        desk_command = [sys.executable, "-m", "handoff.desk", "--host", cfg.host, "--port", str(cfg.desk_port)]
+        self.services["desk"] = Service(
+            "desk", desk_command, f"{self.desk_url}/health", cfg.log_dir, {"RASA_URL": self.rasa_url, **cfg.env}
+        )
         deadline = time.monotonic() + cfg.startup_timeout
         try:
             for service in self.services.values():
@@ -205,6 +224,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
     parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
+    parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
     args = parser.parse_args(argv)
     (ROOT / "var").mkdir(exist_ok=True)
     # `kill` (SIGTERM) stops the children as cleanly as Ctrl-C does.
@@ -219,12 +239,17 @@ def main(argv: List[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     env = stack.environment
-    api = "enabled (token from RASA_AUTH_TOKEN / RASA_JWT_SECRET)" if api_flags(env) else "off"
+    token_source = "yours" if os.environ.get("RASA_AUTH_TOKEN") else f"generated: {env['RASA_AUTH_TOKEN']}"
+    agents = ", ".join(
+        f"{name} / {password}"
+        for name, _, password in (entry.partition(":") for entry in env["DESK_AGENTS"].split(","))
+    )
     print(
         f"\nThe bot is ready.\n"
         f"  Talk to it:   curl -s {stack.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
         f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
-        f"  HTTP API:     {api} (see README: Rasa HTTP API)\n"
+        f"  Agent desk:   {stack.desk_url}/desk  (sign in: {agents})\n"
+        f"  HTTP API:     on, behind the token in RASA_AUTH_TOKEN ({token_source})\n"
         f"  Backends:     orders {env.get('ORDERS_API_URL')}, billing {env.get('BILLING_API_URL')}\n"
         f"  Logs:         {stack.config.log_dir}/<service>.log\n"
         f"Press Ctrl-C to stop.",

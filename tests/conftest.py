@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from bot.launcher import ROOT, Service, Stack, StackConfig, reference_service
+from tests.fakes import Answer, FakeBackend
 from tests.helpers import API_TOKEN
 
 MODEL = ROOT / "models" / "triage.tar.gz"
@@ -31,8 +32,21 @@ def trained_model() -> Path:
     return MODEL
 
 
+DESK_AGENT, DESK_PASSWORD = "sam", "desk-pass-for-tests"
+WEBHOOK_SECRET = "whsec-tests"
+
+
 @pytest.fixture(scope="session")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def webhook_receiver() -> Iterator[FakeBackend]:
+    """Stands in for an external desk that receives hand-off tickets."""
+    with FakeBackend(Answer(status=200, body={"ok": True})) as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, webhook_receiver: FakeBackend
+) -> Iterator[Stack]:
     """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
     actions_port = free_port()
@@ -48,10 +62,19 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         actions_port=actions_port,
         reference_port=free_port(),
         reference_database=f"sqlite:///{workdir / 'reference.db'}",
+        desk_port=free_port(),
+        handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
         log_dir=workdir / "log",
         # A short cool-down so a test that takes the backend down does not
         # leave the circuit open for the next one.
-        env={"RASA_AUTH_TOKEN": API_TOKEN, "BACKEND_COOLDOWN": "1", "BACKEND_RETRIES": "1"},
+        env={
+            "RASA_AUTH_TOKEN": API_TOKEN,
+            "BACKEND_COOLDOWN": "1",
+            "BACKEND_RETRIES": "1",
+            "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass",
+            "HANDOFF_WEBHOOK_URL": webhook_receiver.url,
+            "HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        },  # fmt: skip
     )
     with Stack(config) as running:
         yield running

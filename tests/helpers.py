@@ -28,3 +28,8 @@ def tracker(stack: Stack, conversation_id: str) -> Dict:
     )
     reply.raise_for_status()
     return reply.json()
+
+
+def handed_over(text: str) -> bool:
+    """The bot told the customer a person will take over (queue position, or when the team is back)."""
+    return "in the queue" in text or "offline right now" in text

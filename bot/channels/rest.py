@@ -8,9 +8,11 @@ get a polite reply without touching the conversation.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Tuple
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -18,6 +20,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import check_inbound_text
+from handoff.runtime import ticket_store
+from handoff.settings import settings as handoff_settings
+from handoff.status import waiting_reply
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +35,28 @@ PROCESSING_ERROR_REPLY = (
 
 class BadRequest(ValueError):
     """The request body is not a valid message; the text says why."""
+
+
+def bot_messages_after(events: List[Dict[str, Any]], after: float) -> List[Dict[str, Any]]:
+    """Bot and agent messages newer than ``after``, oldest first."""
+    return [
+        {"text": e.get("text"), "timestamp": e.get("timestamp"),
+         "from": "agent" if (e.get("metadata") or {}).get("agent") else "bot",
+         "agent": (e.get("metadata") or {}).get("agent"), "buttons": (e.get("data") or {}).get("buttons")}
+        for e in events
+        if e.get("event") == "bot" and float(e.get("timestamp") or 0) > after
+    ]  # fmt: skip
+
+
+async def waiting_status(sender: str) -> List[Dict[str, Any]]:
+    """While a hand-off is pending, tell the customer where they stand (never silence)."""
+    store = ticket_store()
+    record = await asyncio.get_running_loop().run_in_executor(None, store.open_ticket_for, sender)
+    if record is None:
+        return []
+    position = await asyncio.get_running_loop().run_in_executor(None, store.position_in_queue, record.id)
+    text = waiting_reply(record, position, handoff_settings(), datetime.now(timezone.utc))
+    return [{"recipient_id": sender, "text": text}] if text else []
 
 
 def is_encodable(text: str) -> bool:
@@ -94,6 +121,23 @@ class RestChannel(InputChannel):
             except Exception:  # the customer still gets an answer; the log gets the trace
                 logger.exception("message from %s could not be processed", sender)
                 collector.messages.append({"recipient_id": sender, "text": PROCESSING_ERROR_REPLY})
+            if not collector.messages:
+                collector.messages.extend(await waiting_status(sender))
             return response.json(collector.messages)
+
+        @webhook.route("/messages", methods=["GET"])
+        async def messages(request: Request) -> HTTPResponse:
+            """Messages for ``sender`` after ``after`` (a Unix time): how a REST
+            customer receives what an agent writes while the bot is paused."""
+            sender = request.args.get("sender") or ""
+            try:
+                after = float(request.args.get("after") or 0)
+            except ValueError:
+                return response.json({"error": "bad_request", "detail": "'after' must be a Unix time"}, status=400)
+            if not sender or len(sender) > MAX_SENDER_CHARS:
+                return response.json({"error": "bad_request", "detail": "'sender' is required"}, status=400)
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            events = [] if tracker is None else [e.as_dict() for e in tracker.events]
+            return response.json(bot_messages_after(events, after))
 
         return webhook

@@ -24,6 +24,9 @@ import yaml
 
 # Rasa 3.x prints this on every domain load, whatever the domain says.
 RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
+# Intents the system raises (an agent handing back): nobody types them, so
+# they have no NLU examples by design.
+NO_EXAMPLES_NEEDED = re.compile(r"The intent '(EXTERNAL_\w+)' is listed in the domain file, but is not found")
 UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 RESPONSE_IN_CODE = re.compile(r"[\"'](utter_[a-z0-9_]+)[\"']")
 
@@ -103,7 +106,9 @@ def rasa_warnings(data: List[str], domain_path: str, config_path: str) -> tuple[
     messages = [
         str(w.message)
         for w in caught
-        if issubclass(w.category, UserWarning) and RASA_ALWAYS_WARNS not in str(w.message)
+        if issubclass(w.category, UserWarning)
+        and RASA_ALWAYS_WARNS not in str(w.message)
+        and not NO_EXAMPLES_NEEDED.search(str(w.message))
     ]
     used = {
         event.action_name

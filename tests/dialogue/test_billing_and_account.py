@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import button_payloads, texts
+from tests.helpers import button_payloads, handed_over, texts
 
 
 def test_invoice_number_up_front_sends_the_invoice_to_the_address_on_file(chat):
@@ -69,7 +69,7 @@ def test_account_deletion_needs_email_and_phone_then_goes_to_the_privacy_team(ch
     chat("please delete my account")
     assert "phone number on it" in texts(chat("tom.okafor@example.org"))
     reply = texts(chat("+44 7700 900123"))
-    assert "matches our records" in reply and "member of our team" in reply
+    assert "matches our records" in reply and handed_over(reply)
 
 
 def test_deletion_with_details_that_never_match_reaches_a_person_unverified(chat):
@@ -79,4 +79,4 @@ def test_deletion_with_details_that_never_match_reaches_a_person_unverified(chat
     assert "don't match" in first
     chat("555 000 1111")
     reply = texts(chat("555 000 2222"))
-    assert "couldn't match those details" in reply and "member of our team" in reply
+    assert "couldn't match those details" in reply and handed_over(reply)

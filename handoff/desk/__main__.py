@@ -1,0 +1,50 @@
+"""Run the agent desk.
+
+DESK_AGENTS=alice:secret RASA_AUTH_TOKEN=... python -m handoff.desk --port 5300
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+
+from handoff.desk.app import create_app
+from handoff.desk.auth import AgentConfigError, Agents
+from handoff.rasa_api import RasaApi
+from handoff.relay import TrackerRelay
+from handoff.runtime import ticket_store
+from handoff.service import DeskService
+from handoff.settings import settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Agent desk for the support triage bot")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    token = os.environ.get("RASA_AUTH_TOKEN")
+    if not token:
+        print(
+            "error: RASA_AUTH_TOKEN must be set (the desk uses Rasa's HTTP API to pause, reply and resume)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        agents = Agents.from_spec(os.environ.get("DESK_AGENTS", ""))
+    except AgentConfigError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    secret = (os.environ.get("DESK_SESSION_SECRET") or secrets.token_hex(32)).encode()
+    rasa = RasaApi(os.environ.get("RASA_URL", "http://127.0.0.1:5005"), token)
+    config = settings()
+    service = DeskService(ticket_store(), rasa, TrackerRelay(rasa), notify=bool(config.webhook.url))
+    create_app(service, agents, secret, config.webhook).run(host=args.host, port=args.port, access_log=False, workers=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""The process-wide ticket store, from the environment (HANDOFF_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from handoff.store import TicketStore
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+
+
+@functools.lru_cache(maxsize=1)
+def ticket_store() -> TicketStore:
+    url = os.environ.get("HANDOFF_DATABASE_URL") or DEFAULT_DATABASE
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return TicketStore(url)
