@@ -34,7 +34,14 @@ $(INSTALLED): pyproject.toml requirements.lock .python-version
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-install: $(INSTALLED) ## Create the virtualenv and install pinned dependencies
+# Debian's Chromium drives the desk's browser test (nothing downloads a browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests..."
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "error: run 'sudo apt-get install chromium' (needed by the desk's browser test)"; exit 1; fi
+
+install: $(INSTALLED) $(CHROMIUM) ## Create the virtualenv, install pinned dependencies and Chromium
 
 $(SPACY_PIPELINE): $(INSTALLED) lexicon/entity_patterns.yml bot/nlu/spacy_pipeline.py
 	$(PY) -m bot.nlu.spacy_pipeline --patterns lexicon/entity_patterns.yml --output build/spacy/support_en
@@ -53,7 +60,7 @@ run: $(MODEL) ## Set up everything, then run the bot on embedded defaults
 
 test: lint typecheck validate test-unit test-stories ## Everything CI runs
 
-test-unit: $(MODEL) ## pytest (starts real servers on loopback)
+test-unit: $(MODEL) $(CHROMIUM) ## pytest (starts real servers on loopback)
 	$(PY) -m pytest
 
 validate: $(INSTALLED) $(SPACY_PIPELINE) ## rasa data validate; warnings fail
@@ -75,8 +82,8 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff format bot actions tests
 	$(PY) -m ruff check --fix bot actions tests
 
-typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service and privacy rules
-	$(PY) -m mypy actions/backends reference_service privacy
+typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules and the hand-off
+	$(PY) -m mypy actions/backends reference_service privacy handoff
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import user_turns
@@ -21,6 +22,6 @@ class ActionHandleComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if should_escalate_without_asking(user_turns(tracker.events), handoff_settings()):
             dispatcher.utter_message(response="utter_sorry_passing_on")
-            return [SlotSet("handoff_reason", REASON_FRUSTRATION), FollowupAction("action_handoff")]
+            return await hand_over(dispatcher, tracker, REASON_FRUSTRATION)
         dispatcher.utter_message(response="utter_complaint")
         return [SlotSet("handoff_reason", "complaint")]

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over
 from actions.settings import DialogueSettings, settings
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
 from handoff.settings import settings as handoff_settings
@@ -70,7 +71,7 @@ class ActionClarifyIntent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if should_escalate_without_asking(user_turns(tracker.events), handoff_settings()):
             # Not understanding an upset customer again helps nobody: hand over now.
-            return [SlotSet("handoff_reason", REASON_FRUSTRATION), FollowupAction("action_handoff")]
+            return await hand_over(dispatcher, tracker, REASON_FRUSTRATION)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         plan = plan_clarification(ranking, consecutive_misses(user_intents(tracker)), settings())
         if plan.kind == "offer_human":

@@ -37,51 +37,55 @@ def escalation_reason(tracker: Tracker) -> str:
     return tracker.get_slot("handoff_reason") or HANDOFF_REASON_REQUESTED
 
 
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
+    """Open (or update) the ticket, tell the customer what happens next, pause the bot."""
+    start_turn(tracker)
+    config = handoff_settings()
+    escalation = decide(reason, tracker.get_slot("task"), user_turns(tracker.events), config)
+    channel = tracker.get_latest_input_channel() or "rest"
+    ticket = build_ticket(tracker.sender_id, channel, tracker.events, tracker.slots, escalation, time.time())
+    store = ticket_store()
+    try:
+        record = await off_loop(store.escalate, ticket, time.time(), bool(config.webhook.url))
+        position = await off_loop(store.position_in_queue, record.id)
+    except Exception:  # the ticket store is down: say so, keep the bot talking
+        logging.getLogger(__name__).exception("could not store the hand-off ticket")
+        dispatcher.utter_message(response="utter_handoff_failed")
+        return [SlotSet("handoff_reason", reason)]
+    audit.info(
+        json.dumps(
+            {
+                "event": "handoff",
+                "ticket": record.id,
+                "reason": reason,
+                "queue": record.queue,
+                "priority": record.priority,
+                "signals": list(escalation.signals),
+            }
+        )
+    )
+    queue = config.queues[record.queue]
+    now = datetime.now(timezone.utc)
+    if is_open(queue, now):
+        dispatcher.utter_message(
+            response="utter_handoff_queued",
+            position=position,
+            wait=queue.typical_wait_minutes * position,
+            queue_name=queue.name,
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_handoff_after_hours", queue_name=queue.name, opening=describe_opening(queue, now)
+        )
+    return [SlotSet("handoff_reason", reason), ConversationPaused()]
+
+
 class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        start_turn(tracker)
-        config = handoff_settings()
-        reason = escalation_reason(tracker)
-        escalation = decide(reason, tracker.get_slot("task"), user_turns(tracker.events), config)
-        channel = tracker.get_latest_input_channel() or "rest"
-        ticket = build_ticket(tracker.sender_id, channel, tracker.events, tracker.slots, escalation, time.time())
-        store = ticket_store()
-        try:
-            record = await off_loop(store.escalate, ticket, time.time(), bool(config.webhook.url))
-            position = await off_loop(store.position_in_queue, record.id)
-        except Exception:  # the ticket store is down: say so, keep the bot talking
-            logging.getLogger(__name__).exception("could not store the hand-off ticket")
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return [SlotSet("handoff_reason", reason)]
-        audit.info(
-            json.dumps(
-                {
-                    "event": "handoff",
-                    "ticket": record.id,
-                    "reason": reason,
-                    "queue": record.queue,
-                    "priority": record.priority,
-                    "signals": list(escalation.signals),
-                }
-            )
-        )
-        queue = config.queues[record.queue]
-        now = datetime.now(timezone.utc)
-        if is_open(queue, now):
-            dispatcher.utter_message(
-                response="utter_handoff_queued",
-                position=position,
-                wait=queue.typical_wait_minutes * position,
-                queue_name=queue.name,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_handoff_after_hours", queue_name=queue.name, opening=describe_opening(queue, now)
-            )
-        return [SlotSet("handoff_reason", reason), ConversationPaused()]
+        return await hand_over(dispatcher, tracker, escalation_reason(tracker))
 
 
 class ActionRecordSatisfaction(Action):

@@ -32,12 +32,13 @@ class StartupError(RuntimeError):
 
 
 def api_flags(environ: Dict[str, str]) -> List[str]:
-    """Rasa's HTTP API is opened only behind a token or a JWT secret from the environment."""
+    """Rasa's HTTP API is opened only behind a token and/or a JWT secret from the environment."""
+    flags = []
     if environ.get("RASA_AUTH_TOKEN"):
-        return ["--enable-api", "--auth-token", environ["RASA_AUTH_TOKEN"]]
+        flags += ["--auth-token", environ["RASA_AUTH_TOKEN"]]
     if environ.get("RASA_JWT_SECRET"):
-        return ["--enable-api", "--jwt-secret", environ["RASA_JWT_SECRET"], "--jwt-method", "HS256"]
-    return []
+        flags += ["--jwt-secret", environ["RASA_JWT_SECRET"], "--jwt-method", "HS256"]
+    return ["--enable-api", *flags] if flags else []
 
 
 @dataclass

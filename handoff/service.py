@@ -66,7 +66,10 @@ class DeskService:
         record = self.store.transition(ticket_id, target, time.time(), notify=self.notify)
         # The bot paused right after action_handoff, without listening; record the
         # listen so the hand-back is a fresh turn the rules recognise.
-        self.rasa.append(record.conversation_id, {"event": "resume", "timestamp": time.time()},
-                         {"event": "action", "name": "action_listen", "timestamp": time.time()})
+        self.rasa.append(
+            record.conversation_id,
+            {"event": "resume", "timestamp": time.time()},
+            {"event": "action", "name": "action_listen", "timestamp": time.time()},
+        )
         self.rasa.trigger_intent(record.conversation_id, HANDBACK_INTENT)
         return record

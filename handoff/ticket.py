@@ -166,7 +166,7 @@ def build_ticket(
 ) -> Ticket:
     captured = captured_slots(slots)
     verification = verification_state(slots)
-    context = {
+    context: Dict[str, Any] = {
         k: captured[k]
         for k in ("task", "order_number", "invoice_reference", "disputed_charge", "disputed_payment", "dispute_reason")
         if k in captured

@@ -168,7 +168,7 @@ def create_app(
     async def give_back(request: Request, ticket_id: int) -> HTTPResponse:
         return await act(request, service.close, ticket_id, request.ctx.agent, False)
 
-    async def deliver_webhooks(app: Sanic) -> None:
+    async def deliver_webhooks() -> None:
         session = requests.Session()
         while True:
             try:
@@ -178,5 +178,9 @@ def create_app(
             await asyncio.sleep(0.5)
 
     if webhook.url and webhook.secret:
-        app.add_task(deliver_webhooks)
+
+        @app.after_server_start
+        async def start_webhook_delivery(_: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            loop.create_task(deliver_webhooks())
+
     return app

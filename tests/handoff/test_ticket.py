@@ -60,3 +60,14 @@ def test_lifecycle_transitions():
     check_transition(TicketStatus.ASSIGNED, TicketStatus.RESOLVED)
     with pytest.raises(InvalidTransition):
         check_transition(TicketStatus.RESOLVED, TicketStatus.ASSIGNED)
+
+
+def test_the_ticket_json_matches_the_published_schema():
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads(Path("docs/handoff-ticket.schema.json").read_text())
+    escalation = decide("order_late", "order_status", user_turns(EVENTS), settings())
+    jsonschema.validate(build_ticket("conv-1", "rest", EVENTS, SLOTS, escalation, now=10.0).to_json(), schema)
