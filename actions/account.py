@@ -17,6 +17,7 @@ from actions.backends.errors import AccountNotFound
 from actions.backends.models import Customer
 from actions.backends.registry import billing_system
 from actions.charges import latest_failed
+from actions.handoff import hand_over
 from actions.replies import HANDOFF_REASON_BACKEND
 from actions.task import TaskAction
 
@@ -41,8 +42,9 @@ class ActionAccountAccess(TaskAction):
     ) -> List[EventType]:
         customer = await find_account(tracker)
         if customer is not None and customer.account_status == "locked":
+            # A locked account is a security matter: a person takes over at once.
             dispatcher.utter_message(response="utter_account_locked")
-            return [SlotSet("handoff_reason", HANDOFF_REASON_LOCKED)]
+            return await hand_over(dispatcher, tracker, HANDOFF_REASON_LOCKED)
         if customer is not None:
             await off_loop(billing_system().send_password_reset, customer.id)
         dispatcher.utter_message(response="utter_reset_link_sent")
