@@ -43,9 +43,27 @@ def webhook_receiver() -> Iterator[FakeBackend]:
         yield receiver
 
 
+TWILIO = {
+    "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+    "TWILIO_AUTH_TOKEN": "twilio-test-token",
+    "TWILIO_FROM_NUMBER": "+15550000000",
+    "SMS_PUBLIC_URL": "https://bot.example.com",
+}
+
+
+@pytest.fixture(scope="session")
+def twilio() -> Iterator[FakeBackend]:
+    """A Twilio-compatible Messages API on loopback that records what the bot sends."""
+    with FakeBackend(Answer(status=201, body={"sid": "SM-fake", "status": "queued"})) as fake:
+        yield fake
+
+
 @pytest.fixture(scope="session")
 def stack(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, webhook_receiver: FakeBackend
+    trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    webhook_receiver: FakeBackend,
+    twilio: FakeBackend,
 ) -> Iterator[Stack]:
     """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
@@ -74,7 +92,10 @@ def stack(
             "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass",
             "HANDOFF_WEBHOOK_URL": webhook_receiver.url,
             "HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        },  # fmt: skip
+            **TWILIO,
+            "TWILIO_API_BASE": twilio.url,
+            "CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}",
+        },
     )
     with Stack(config) as running:
         yield running

@@ -22,7 +22,7 @@ from actions.ownership import (
     proves_ownership,
 )
 from actions.settings import settings
-from actions.validators import parse_address, parse_contact, parse_order_number, parse_yes_no
+from actions.validators import Contact, parse_address, parse_contact, parse_order_number, parse_yes_no
 
 
 class ValidateOrderLookupForm(TriageFormValidation):
@@ -56,23 +56,25 @@ class ValidateOrderLookupForm(TriageFormValidation):
         except BackendUnavailable:
             return self.accept("order_number", number, tracker, verified_order=None, backend_down=True)
         if proof:
-            return self.accept("order_number", number, tracker, verified_order=number, backend_down=None)
+            return self.accept(
+                "order_number", number, tracker, verified_order=number, customer_contact=proof.value, backend_down=None
+            )
         # A different order needs its own proof: ask again rather than reuse.
         return self.accept(
             "order_number", number, tracker, verified_order=None, customer_contact=None, backend_down=None
         )
 
     @staticmethod
-    async def _known_proof(number: str, tracker: Tracker) -> bool:
-        """Contact details already given, or the SMS/RCS sender's number, prove ownership."""
+    async def _known_proof(number: str, tracker: Tracker) -> Contact | None:
+        """Contact details already given, or the SMS/RCS sender's number, that prove ownership."""
         candidates = [
             parse_contact(tracker.get_slot("customer_contact") or ""),
             channel_identity(tracker.get_latest_input_channel(), tracker.sender_id or ""),
         ]
         for contact in candidates:
             if contact and await proves_ownership(number, contact):
-                return True
-        return False
+                return contact
+        return None
 
     async def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -11,6 +11,7 @@ import os
 import secrets
 import sys
 
+from bot.channels.sms_relay import agent_sms_sender
 from handoff.desk.app import create_app
 from handoff.desk.auth import AgentConfigError, Agents
 from handoff.rasa_api import RasaApi
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     secret = (os.environ.get("DESK_SESSION_SECRET") or secrets.token_hex(32)).encode()
     rasa = RasaApi(os.environ.get("RASA_URL", "http://127.0.0.1:5005"), token)
     config = settings()
-    service = DeskService(ticket_store(), rasa, TrackerRelay(rasa), notify=bool(config.webhook.url))
+    senders = {}
+    sms = agent_sms_sender()
+    if sms is not None:
+        senders["sms"] = sms
+    service = DeskService(ticket_store(), rasa, TrackerRelay(rasa, senders), notify=bool(config.webhook.url))
     create_app(service, agents, secret, config.webhook).run(host=args.host, port=args.port, access_log=False, workers=1)
     return 0
 
