@@ -41,7 +41,14 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else echo "error: run 'sudo apt-get install chromium' (needed by the desk's browser test)"; exit 1; fi
 
-install: $(INSTALLED) $(CHROMIUM) ## Create the virtualenv, install pinned dependencies and Chromium
+# The rasa-webchat widget for /chat, pinned by web/package-lock.json and served locally.
+WEBCHAT := web/node_modules/rasa-webchat/lib/index.js
+$(WEBCHAT): web/package.json web/package-lock.json
+	@echo "Installing the web chat widget (npm)..."
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(INSTALLED) $(CHROMIUM) $(WEBCHAT) ## Create the virtualenv, install pinned dependencies, Chromium and the web chat widget
 
 $(SPACY_PIPELINE): $(INSTALLED) lexicon/entity_patterns.yml bot/nlu/spacy_pipeline.py
 	$(PY) -m bot.nlu.spacy_pipeline --patterns lexicon/entity_patterns.yml --output build/spacy/support_en
@@ -55,12 +62,12 @@ $(MODEL): $(INSTALLED) $(SPACY_PIPELINE) $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model if data, domain, config or lexicon changed
 
-run: $(MODEL) ## Set up everything, then run the bot on embedded defaults
+run: $(MODEL) $(WEBCHAT) ## Set up everything, then run the bot on embedded defaults
 	$(PY) -m bot.launcher
 
 test: lint typecheck validate test-unit test-stories ## Everything CI runs
 
-test-unit: $(MODEL) $(CHROMIUM) ## pytest (starts real servers on loopback)
+test-unit: $(MODEL) $(CHROMIUM) $(WEBCHAT) ## pytest (starts real servers on loopback)
 	$(PY) -m pytest
 
 validate: $(INSTALLED) $(SPACY_PIPELINE) ## rasa data validate; warnings fail

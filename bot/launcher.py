@@ -249,6 +249,7 @@ def main(argv: List[str] | None = None) -> int:
         f"\nThe bot is ready.\n"
         f"  Talk to it:   curl -s {stack.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
         f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
+        f"  Web chat:     {stack.rasa_url}/chat\n"
         f"  Agent desk:   {stack.desk_url}/desk  (sign in: {agents})\n"
         f"  HTTP API:     on, behind the token in RASA_AUTH_TOKEN ({token_source})\n"
         f"  Backends:     orders {env.get('ORDERS_API_URL')}, billing {env.get('BILLING_API_URL')}\n"
