@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import uuid
@@ -58,12 +59,41 @@ def twilio() -> Iterator[FakeBackend]:
         yield fake
 
 
+RBM_CLIENT_TOKEN = "rbm-client-token-for-tests"
+
+
+@pytest.fixture(scope="session")
+def rbm() -> Iterator[FakeBackend]:
+    """An RBM-compatible API on loopback, with the OAuth token endpoint the service account uses."""
+    with FakeBackend(Answer(status=200, body={"name": "phones/x/agentMessages/y"})) as fake:
+        fake.routes[("POST", "/token")] = Answer(body={"access_token": "ya29.test", "expires_in": 3600,
+                                                       "token_type": "Bearer"})  # fmt: skip
+        yield fake
+
+
+def service_account_file(directory: Path, token_uri: str) -> Path:
+    """A throwaway service-account key, as Google issues them, pointing at ``token_uri``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()  # fmt: skip
+    path = directory / "rbm-service-account.json"
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "test", "private_key_id": "k1", "private_key": pem,
+        "client_email": "bot@test.iam.gserviceaccount.com", "client_id": "1", "token_uri": token_uri,
+    }))  # fmt: skip
+    return path
+
+
 @pytest.fixture(scope="session")
 def stack(
     trained_model: Path,
     tmp_path_factory: pytest.TempPathFactory,
     webhook_receiver: FakeBackend,
     twilio: FakeBackend,
+    rbm: FakeBackend,
 ) -> Iterator[Stack]:
     """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
@@ -95,6 +125,9 @@ def stack(
             **TWILIO,
             "TWILIO_API_BASE": twilio.url,
             "CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}",
+            "RBM_CLIENT_TOKEN": RBM_CLIENT_TOKEN,
+            "RBM_SERVICE_ACCOUNT_FILE": str(service_account_file(workdir, f"{rbm.url}/token")),
+            "RBM_API_BASE": rbm.url,
         },
     )
     with Stack(config) as running:

@@ -86,7 +86,8 @@ def render_for_sms(
     messages: List[Dict], max_segments: int, overflow_link: str | None
 ) -> Tuple[List[Tuple[str, List[str]]], Dict[str, str]]:
     """Bot messages as (text, media URLs) pairs and the numbered choices offered last."""
-    rendered, choices = [], {}
+    rendered: List[Tuple[str, List[str]]] = []
+    choices: Dict[str, str] = {}
     for message in messages:
         text = message.get("text") or ""
         if message.get("buttons"):
@@ -95,3 +96,46 @@ def render_for_sms(
         if text or media:
             rendered.append((fit_to_segments(text, max_segments, overflow_link) if text else "", media))
     return rendered, choices
+
+
+MAX_CHIPS, MAX_CHIP_CHARS = 11, 25
+
+
+def _chip_text(title: str) -> str:
+    return title if len(title) <= MAX_CHIP_CHARS else title[: MAX_CHIP_CHARS - 1] + "…"
+
+
+def rcs_content(message: Mapping) -> Dict | None:
+    """A bot message as an RBM ``contentMessage``: text with suggested replies
+    (at most 11 chips of 25 characters), or a rich card from ``custom.rich_card``."""
+    chips = [
+        {"reply": {"text": _chip_text(str(b.get("title"))), "postbackData": str(b.get("payload"))}}
+        for b in (message.get("buttons") or [])[:MAX_CHIPS]
+    ]
+    card = (message.get("custom") or {}).get("rich_card")
+    if card:
+        actions = (
+            [
+                {
+                    "action": {
+                        "text": _chip_text(str(card.get("url_text", "Open"))),
+                        "postbackData": "open_url",
+                        "openUrlAction": {"url": card["url"]},
+                    }
+                }
+            ]
+            if card.get("url")
+            else []
+        )
+        content = {"title": card.get("title", ""), "description": card.get("description", ""), "suggestions": actions}
+        if card.get("image"):
+            content["media"] = {"height": "MEDIUM", "contentInfo": {"fileUrl": card["image"]}}
+        return {
+            "richCard": {"standaloneCard": {"cardOrientation": "VERTICAL", "cardContent": content}},
+            **({"suggestions": chips} if chips else {}),
+        }
+    if message.get("text"):
+        return {"text": message["text"], **({"suggestions": chips} if chips else {})}
+    if message.get("image"):
+        return {"contentInfo": {"fileUrl": message["image"]}}
+    return None

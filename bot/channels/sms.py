@@ -53,6 +53,15 @@ def first(params: Dict[str, Any], key: str) -> str | None:
     return value[0] if isinstance(value, list) else value
 
 
+class SmsCollector(CollectingOutputChannel):
+    """Collects the bot's answer; named "sms" so domain responses with
+    ``channel: sms`` variations are chosen for this channel."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "sms"
+
+
 class SmsInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -136,7 +145,7 @@ class SmsInput(InputChannel):
                 return
             choice = choice_for(body, await self._run(store.offered, phone))
             checked = check_inbound_text(choice or body)
-            collector = CollectingOutputChannel()
+            collector = SmsCollector()
             if checked.reply is not None:
                 collector.messages.append({"text": checked.reply})
             else:

@@ -48,6 +48,14 @@ class DeliveryStatus(Base):
     updated_at = Column(Float, nullable=False)
 
 
+class SmsOnly(Base):
+    """Phones RBM said cannot receive RCS: reached by SMS from then on."""
+
+    __tablename__ = "rcs_sms_only"
+    phone = Column(String(32), primary_key=True)
+    since = Column(Float, nullable=False)
+
+
 class SmsStore:
     def __init__(self, url: str) -> None:
         connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
@@ -86,6 +94,14 @@ class SmsStore:
         with self._session() as session:
             row = session.get(OfferedChoices, phone)
             return json.loads(row.choices) if row else {}
+
+    def mark_sms_only(self, phone: str) -> None:
+        with self._session() as session:
+            session.merge(SmsOnly(phone=phone, since=time.time()))
+
+    def is_sms_only(self, phone: str) -> bool:
+        with self._session() as session:
+            return session.get(SmsOnly, phone) is not None
 
     def record_status(self, sid: str, status: str, error_code: str | None) -> None:
         with self._session() as session:

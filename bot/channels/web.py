@@ -6,6 +6,7 @@ Session persistence works with python-socketio < 5.10 (pinned; rasa#13027).
 The widget's ``customData`` reaches the tracker as message metadata
 (``metadata_key: customData`` in credentials.yml).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

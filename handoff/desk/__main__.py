@@ -11,6 +11,7 @@ import os
 import secrets
 import sys
 
+from bot.channels.rcs_delivery import RcsDelivery
 from bot.channels.sms_relay import agent_sms_sender
 from handoff.desk.app import create_app
 from handoff.desk.auth import AgentConfigError, Agents
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     sms = agent_sms_sender()
     if sms is not None:
         senders["sms"] = sms
+    rcs = RcsDelivery.from_env()
+    if rcs is not None:
+        senders["rcs"] = rcs.send_text
     service = DeskService(ticket_store(), rasa, TrackerRelay(rasa, senders), notify=bool(config.webhook.url))
     create_app(service, agents, secret, config.webhook).run(host=args.host, port=args.port, access_log=False, workers=1)
     return 0
