@@ -40,3 +40,22 @@ class RasaApi:
     def trigger_intent(self, conversation_id: str, intent: str) -> Dict[str, Any]:
         """Let the bot act on an intent the system (not the customer) raises."""
         return self._call("POST", self._url(conversation_id, "trigger_intent"), json={"name": intent})
+
+
+class WebChatPush:
+    """Pushes an agent's message down a web-chat customer's socket (bot/channels/web.py)."""
+
+    def __init__(self, rasa_url: str, token: str, timeout: float = 10.0) -> None:
+        self.url = f"{rasa_url.rstrip('/')}/webhooks/socketio/push"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.timeout = timeout
+
+    def send_text(self, session_id: str, text: str) -> None:
+        try:
+            reply = requests.post(
+                self.url, json={"session_id": session_id, "text": text}, headers=self.headers, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise RasaUnavailable(f"web chat push failed: {type(error).__name__}") from error
+        if reply.status_code >= 300:
+            raise RasaUnavailable(f"web chat push answered {reply.status_code}")

@@ -9,6 +9,8 @@ The widget's ``customData`` reaches the tracker as message metadata
 
 from __future__ import annotations
 
+import hmac
+import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Text
 
@@ -44,7 +46,23 @@ class WebChatInput(SocketIOInput):
             message.text = result.text
             await on_new_message(message)
 
-        return super().blueprint(checked)
+        webhook = super().blueprint(checked)
+
+        @webhook.route("/push", methods=["POST"])
+        async def push(request: Request) -> HTTPResponse:
+            """An agent's message to a web-chat customer (the hand-off relay calls this)."""
+            token = os.environ.get("RASA_AUTH_TOKEN", "")
+            supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not token or not hmac.compare_digest(supplied, token):
+                return response.json({"error": "unauthorized"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            session_id, text = body.get("session_id"), body.get("text")
+            if not isinstance(session_id, str) or not isinstance(text, str) or not text.strip():
+                return response.json({"error": "bad_request", "detail": "session_id and text are required"}, status=400)
+            await self.sio.emit(self.bot_message_evt, {"text": text}, room=session_id)
+            return response.json({"sent": True})
+
+        return webhook
 
 
 class WebChatPage(InputChannel):

@@ -15,7 +15,7 @@ from bot.channels.rcs_delivery import RcsDelivery
 from bot.channels.sms_relay import agent_sms_sender
 from handoff.desk.app import create_app
 from handoff.desk.auth import AgentConfigError, Agents
-from handoff.rasa_api import RasaApi
+from handoff.rasa_api import RasaApi, WebChatPush
 from handoff.relay import TrackerRelay
 from handoff.runtime import ticket_store
 from handoff.service import DeskService
@@ -41,12 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     secret = (os.environ.get("DESK_SESSION_SECRET") or secrets.token_hex(32)).encode()
-    rasa = RasaApi(os.environ.get("RASA_URL", "http://127.0.0.1:5005"), token)
+    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+    rasa = RasaApi(rasa_url, token)
     config = settings()
     senders = {}
     sms = agent_sms_sender()
     if sms is not None:
         senders["sms"] = sms
+    senders["socketio"] = WebChatPush(rasa_url, token).send_text
     rcs = RcsDelivery.from_env()
     if rcs is not None:
         senders["rcs"] = rcs.send_text

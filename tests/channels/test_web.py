@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 import uuid
 
 import requests
@@ -62,3 +63,30 @@ def test_a_customer_chats_on_the_page_in_a_browser(stack):
         page.wait_for_selector("text=What's your order number", timeout=20000)
         page.screenshot(path="results/webchat.png")
         browser.close()
+
+
+def test_an_agents_reply_reaches_a_web_chat_customer_live(stack):
+    from tests.conftest import DESK_AGENT, DESK_PASSWORD
+    from tests.handoff.test_takeover import Desk
+
+    session_id = f"web-{uuid.uuid4().hex[:10]}"
+    replies: queue.Queue[dict] = queue.Queue()
+    client = socketio.Client()
+    client.on("bot_uttered", replies.put)
+    client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        time.sleep(0.5)
+        client.emit("user_uttered", {"message": "I want to talk to a human", "session_id": session_id})
+        replies.get(timeout=20)  # told they are in the queue
+        desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
+        ticket = desk.ticket_for(session_id)
+        assert ticket["channel"] == "socketio"
+        desk.post(ticket["id"], "claim")
+        desk.post(ticket["id"], "reply", text="Hello from Sam on the desk")
+        assert replies.get(timeout=20)["text"] == "Hello from Sam on the desk"
+    finally:
+        client.disconnect()
+    unauthorised = requests.post(f"{stack.rasa_url}/webhooks/socketio/push",
+                                 json={"session_id": session_id, "text": "spoof"}, timeout=10)  # fmt: skip
+    assert unauthorised.status_code == 401
