@@ -18,6 +18,9 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa's telemetry and crash reports go to the internet: never from here.
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# make run PROFILE=production: PostgreSQL, Redis and RabbitMQ instead of SQLite (docs/deploy.md)
+PROFILE ?= embedded
+export PROFILE
 
 .PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories lint format typecheck lock clean
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
+from bot.profiles import PROFILES, ProductionSettings, ServiceMissing, production_environment, render_endpoints
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Rasa reports telemetry and crashes to the internet unless told not to.
@@ -132,6 +134,9 @@ class StackConfig:
     log_dir: Path = ROOT / "var" / "log"
     env: Dict[str, str] = field(default_factory=dict)
     startup_timeout: float = 180.0
+    # "embedded" (SQLite, in-memory locks) or "production" (PostgreSQL, Redis, RabbitMQ)
+    profile: str = "embedded"
+    database_prefix: str = "triage"
 
 
 class Stack:
@@ -169,6 +174,8 @@ class Stack:
         cfg = self.config
         if not cfg.model.exists():
             raise StartupError(f"no trained model at {cfg.model}; run `make train`")
+        if cfg.profile == "production":
+            self._apply_production_profile()
         # The desk drives Rasa's HTTP API, so the API is on, always behind a token,
         # and agents sign in with passwords: generate both when not given.
         secrets_env = {
@@ -205,6 +212,17 @@ class Stack:
             raise
         return self
 
+    def _apply_production_profile(self) -> None:
+        cfg = self.config
+        settings = ProductionSettings.from_env(self.environment)
+        production = production_environment(settings, cfg.database_prefix, f"{self.actions_url}/webhook")
+        cfg.env = {**production, **cfg.env}
+        cfg.endpoints = render_endpoints(
+            ROOT / "endpoints.production.yml", cfg.env, cfg.log_dir / f"endpoints.{cfg.database_prefix}.yml"
+        )
+        cfg.reference_database = cfg.env["REFERENCE_DATABASE_URL"]
+        cfg.handoff_database = cfg.env["HANDOFF_DATABASE_URL"]
+
     def stop(self) -> None:
         for service in reversed(list(self.services.values())):
             service.stop()
@@ -226,6 +244,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
     parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
     parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
+    parser.add_argument("--profile", choices=PROFILES, default=os.environ.get("PROFILE") or "embedded")
     args = parser.parse_args(argv)
     (ROOT / "var").mkdir(exist_ok=True)
     # `kill` (SIGTERM) stops the children as cleanly as Ctrl-C does.
@@ -236,7 +255,7 @@ def main(argv: List[str] | None = None) -> int:
     print("Starting the reference order & billing service, the action server and Rasa (about 20 s)...", flush=True)
     try:
         stack.start()
-    except StartupError as error:
+    except (StartupError, ServiceMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     env = stack.environment

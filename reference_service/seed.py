@@ -56,6 +56,7 @@ def load_seed(session: Session, raw: Dict[str, Any], today: date | None = None) 
                 account_status=c.get("account_status", "active"),
             )
         )
+    session.flush()  # rows are written table by table so foreign keys hold on every database
     for o in raw["orders"]:
         if o["customer"] not in customers:
             raise SeedError(f"order {o['number']} refers to unknown customer {o['customer']}")
@@ -80,6 +81,7 @@ def load_seed(session: Session, raw: Dict[str, Any], today: date | None = None) 
                 ],
             )
         )
+    session.flush()
     for i in raw.get("invoices", []):
         session.add(
             InvoiceRow(

@@ -1,0 +1,113 @@
+"""Configuration profiles: ``embedded`` (SQLite, in-memory locks, one process
+each) and ``production`` (PostgreSQL, Redis, RabbitMQ). A profile is the
+environment the processes get; nothing else changes."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Dict, Mapping, Tuple
+
+PROFILES = ("embedded", "production")
+
+
+class ServiceMissing(RuntimeError):
+    """A service the profile needs is not reachable; the message says how to start it."""
+
+
+@dataclass(frozen=True)
+class ProductionSettings:
+    postgres: Tuple[str, int] = ("127.0.0.1", 5432)
+    postgres_user: str = "postgres"
+    postgres_password: str = ""
+    redis: Tuple[str, int] = ("127.0.0.1", 6379)
+    redis_db: int = 1
+    rabbitmq: Tuple[str, int] = ("127.0.0.1", 5672)
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = "guest"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ProductionSettings:
+        return cls(
+            postgres=(env.get("POSTGRES_HOST", "127.0.0.1"), int(env.get("POSTGRES_PORT", 5432))),
+            postgres_user=env.get("POSTGRES_USER", "postgres"),
+            postgres_password=env.get("POSTGRES_PASSWORD", ""),
+            redis=(env.get("REDIS_HOST", "127.0.0.1"), int(env.get("REDIS_PORT", 6379))),
+            redis_db=int(env.get("REDIS_DB", 1)),
+            rabbitmq=(env.get("RABBITMQ_HOST", "127.0.0.1"), int(env.get("RABBITMQ_PORT", 5672))),
+            rabbitmq_user=env.get("RABBITMQ_USER", "guest"),
+            rabbitmq_password=env.get("RABBITMQ_PASSWORD", "guest"),
+        )
+
+
+START_COMMANDS = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    "RabbitMQ": "rabbitmq-server -detached",
+}
+
+
+def require_services(settings: ProductionSettings) -> None:
+    """Fail with the command that starts whatever is missing."""
+    for name, (host, port) in (("PostgreSQL", settings.postgres), ("Redis", settings.redis),
+                               ("RabbitMQ", settings.rabbitmq)):  # fmt: skip
+        try:
+            with socket.create_connection((host, port), timeout=2):
+                pass
+        except OSError:
+            raise ServiceMissing(
+                f"{name} is not reachable at {host}:{port}; start it with: {START_COMMANDS[name]}"
+            ) from None
+
+
+def postgres_url(settings: ProductionSettings, database: str) -> str:
+    host, port = settings.postgres
+    auth = settings.postgres_user + (f":{settings.postgres_password}" if settings.postgres_password else "")
+    return f"postgresql://{auth}@{host}:{port}/{database}"
+
+
+def ensure_database(settings: ProductionSettings, database: str) -> None:
+    """CREATE DATABASE when it does not exist yet (the stores create their tables)."""
+    import psycopg2
+
+    host, port = settings.postgres
+    connection = psycopg2.connect(host=host, port=port, user=settings.postgres_user,
+                                  password=settings.postgres_password or None, dbname="postgres")  # fmt: skip
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        connection.close()
+
+
+def production_environment(settings: ProductionSettings, prefix: str, actions_url: str) -> Dict[str, str]:
+    """Everything the processes need for the production profile; databases named ``<prefix>_*``."""
+    require_services(settings)
+    names = {kind: f"{prefix}_{kind}" for kind in ("trackers", "handoff", "reference", "channels")}
+    for database in names.values():
+        ensure_database(settings, database)
+    return {
+        "ACTION_SERVER_URL": actions_url,
+        "POSTGRES_HOST": settings.postgres[0], "POSTGRES_PORT": str(settings.postgres[1]),
+        "POSTGRES_USER": settings.postgres_user, "POSTGRES_PASSWORD": settings.postgres_password,
+        "TRACKER_DATABASE": names["trackers"],
+        "REDIS_HOST": settings.redis[0], "REDIS_PORT": str(settings.redis[1]), "REDIS_DB": str(settings.redis_db),
+        "RABBITMQ_HOST": settings.rabbitmq[0], "RABBITMQ_PORT": str(settings.rabbitmq[1]),
+        "RABBITMQ_USER": settings.rabbitmq_user, "RABBITMQ_PASSWORD": settings.rabbitmq_password,
+        "RABBITMQ_QUEUE": f"{prefix}_events",
+        "HANDOFF_DATABASE_URL": postgres_url(settings, names["handoff"]),
+        "REFERENCE_DATABASE_URL": postgres_url(settings, names["reference"]),
+        "CHANNELS_DATABASE_URL": postgres_url(settings, names["channels"]),
+    }  # fmt: skip
+
+
+def render_endpoints(template: Path, values: Mapping[str, str], destination: Path) -> Path:
+    """Fill ``${VAR}`` in the endpoints template (Rasa 3.6 does not expand every field itself)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(Template(template.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
+    return destination

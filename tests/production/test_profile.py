@@ -1,0 +1,95 @@
+"""The production profile for real: PostgreSQL tracker store, Redis lock store,
+RabbitMQ event broker, and the hand-off, reference and channel stores on
+PostgreSQL. A missing service fails the test with the command that starts it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Iterator
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from bot.launcher import Stack, StackConfig
+from bot.profiles import ProductionSettings, ServiceMissing, postgres_url, require_services
+from tests.conftest import free_port
+from tests.helpers import API_TOKEN, handed_over
+
+SETTINGS = ProductionSettings()
+
+
+@pytest.fixture(scope="module")
+def production(trained_model, tmp_path_factory) -> Iterator[Stack]:
+    try:
+        require_services(SETTINGS)
+    except ServiceMissing as missing:
+        pytest.fail(str(missing))
+    prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
+    config = StackConfig(
+        model=trained_model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
+        desk_port=free_port(), log_dir=tmp_path_factory.mktemp("production"), profile="production",
+        database_prefix=prefix, env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw"},
+    )  # fmt: skip
+    with Stack(config) as stack:
+        yield stack
+    drop_databases(prefix)
+
+
+def drop_databases(prefix: str) -> None:
+    engine = create_engine(postgres_url(SETTINGS, "postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for kind in ("trackers", "handoff", "reference", "channels"):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def say(stack: Stack, sender: str, message: str) -> str:
+    reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                          timeout=30)  # fmt: skip
+    assert reply.status_code == 200
+    return "\n".join(m.get("text") or "" for m in reply.json())
+
+
+def scalar(stack: Stack, database: str, query: str, **params) -> object:
+    engine = create_engine(postgres_url(SETTINGS, f"{stack.config.database_prefix}_{database}"))
+    with engine.connect() as connection:
+        value = connection.execute(text(query), params).scalar()
+    engine.dispose()
+    return value
+
+
+async def first_broker_event(queue_name: str) -> dict:
+    import aio_pika
+
+    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, durable=True)
+        message = await queue.get(timeout=10, fail=True)
+        await message.ack()
+        return json.loads(message.body)
+
+
+def test_a_conversation_runs_on_postgres_redis_and_rabbitmq(production):
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    assert "email address or phone number" in say(production, sender, "where is my order 10023")
+    assert "UPS" in say(production, sender, "maria.keller@example.com")
+    stored = scalar(production, "trackers", "select count(*) from events where sender_id = :s", s=sender)
+    assert stored and int(stored) >= 4
+    event = asyncio.run(first_broker_event(f"{production.config.database_prefix}_events"))
+    assert "event" in event and "sender_id" in event
+
+
+def test_hand_off_tickets_live_in_postgres(production):
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    assert handed_over(say(production, sender, "I want to talk to a human"))
+    deadline = time.monotonic() + 10
+    count = 0
+    while time.monotonic() < deadline and not count:
+        count = int(scalar(production, "handoff", "select count(*) from handoff_tickets where conversation_id = :s",
+                           s=sender) or 0)  # fmt: skip
+    assert count == 1
