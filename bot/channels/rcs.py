@@ -21,12 +21,12 @@ import logging
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import check_inbound_text
+from bot.channels.bot_turn import ask_bot
 from bot.channels.rbm_api import RbmConfig
 from bot.channels.rcs_delivery import RcsDelivery
 from bot.channels.sms_store import sms_store
@@ -47,15 +47,6 @@ def decode_push(body: bytes) -> Dict[str, Any] | None:
         return {"raw": raw, "payload": json.loads(raw.decode("utf-8"))}
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None
-
-
-class RcsCollector(CollectingOutputChannel):
-    """Collects the bot's answer; named "rcs" so domain responses with
-    ``channel: rcs`` variations are chosen for this channel."""
-
-    @classmethod
-    def name(cls) -> Text:
-        return "rcs"
 
 
 class RcsInput(InputChannel):
@@ -125,22 +116,9 @@ class RcsInput(InputChannel):
                 return
             suggestion = payload.get("suggestionResponse") or {}
             text = suggestion.get("postbackData") or payload.get("text") or ""
-            checked = check_inbound_text(str(text))
-            collector = RcsCollector()
-            if checked.reply is not None:
-                collector.messages.append({"text": checked.reply})
-            else:
-                if checked.notice:
-                    collector.messages.append({"text": checked.notice})
-                await on_new_message(
-                    UserMessage(
-                        checked.text,
-                        collector,
-                        phone,
-                        input_channel=self.name(),
-                        metadata={"agent_id": payload.get("agentId")},
-                    )
-                )
-            await self._run(self.delivery.deliver, phone, collector.messages)
+            messages = await ask_bot(
+                on_new_message, str(text), phone, self.name(), {"agent_id": payload.get("agentId")}
+            )
+            await self._run(self.delivery.deliver, phone, messages)
         except Exception:  # a background task has nobody to report to but the log
             logger.exception("RCS message could not be handled")

@@ -18,13 +18,13 @@ from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Text
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels.inbound import check_inbound_text
+from bot.channels.bot_turn import ask_bot
 from bot.channels.rendering import carrier_keyword, choice_for, render_for_sms
 from bot.channels.sms_store import SmsStore, sms_store
 from bot.channels.twilio_api import OPTED_OUT, SmsSendFailed, TwilioClient, TwilioConfig
@@ -51,15 +51,6 @@ def form_params(body: bytes) -> Dict[str, Any]:
 def first(params: Dict[str, Any], key: str) -> str | None:
     value = params.get(key)
     return value[0] if isinstance(value, list) else value
-
-
-class SmsCollector(CollectingOutputChannel):
-    """Collects the bot's answer; named "sms" so domain responses with
-    ``channel: sms`` variations are chosen for this channel."""
-
-    @classmethod
-    def name(cls) -> Text:
-        return "sms"
 
 
 class SmsInput(InputChannel):
@@ -144,19 +135,8 @@ class SmsInput(InputChannel):
             if await self._run(store.is_opted_out, phone):
                 return
             choice = choice_for(body, await self._run(store.offered, phone))
-            checked = check_inbound_text(choice or body)
-            collector = SmsCollector()
-            if checked.reply is not None:
-                collector.messages.append({"text": checked.reply})
-            else:
-                if checked.notice:
-                    collector.messages.append({"text": checked.notice})
-                await on_new_message(
-                    UserMessage(
-                        checked.text, collector, phone, input_channel=self.name(), metadata={"to": form.get("To")}
-                    )
-                )
-            rendered, choices = render_for_sms(collector.messages, self.max_segments, self.overflow_link)
+            messages = await ask_bot(on_new_message, choice or body, phone, self.name(), {"to": form.get("To")})
+            rendered, choices = render_for_sms(messages, self.max_segments, self.overflow_link)
             await self._run(store.offer, phone, choices)
             await self._send(store, phone, rendered)
         except Exception:  # a background task has nobody to report to but the log
