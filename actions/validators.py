@@ -59,22 +59,6 @@ def parse_contact(text: str) -> Contact | None:
     return Contact("phone", digits) if digits else None
 
 
-def same_phone(a: str, b: str) -> bool:
-    """Compare on the last 10 digits so "+1 555 201 4477" equals "5552014477"
-    and "+44 7700 900123" equals "07700 900123"."""
-    a_digits, b_digits = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
-    if len(a_digits) < 7 or len(b_digits) < 7:
-        return False
-    return a_digits[-10:].lstrip("0") == b_digits[-10:].lstrip("0")
-
-
-def contact_matches(contact: Contact, email_on_file: str, phone_on_file: str) -> bool:
-    """Does what the customer gave match the order's contact details?"""
-    if contact.kind == "email":
-        return contact.value == email_on_file.casefold()
-    return same_phone(contact.value, phone_on_file)
-
-
 def parse_address(text: str) -> str | None:
     """A delivery address needs a house number and at least two words of street/town."""
     cleaned = " ".join((text or "").split()).strip(" .,")

@@ -8,6 +8,7 @@ from reference_service.rules import (
     check_cancellable,
     check_returnable,
     contact_matches,
+    same_phone,
 )
 
 
@@ -41,3 +42,22 @@ def test_contact_matching():
     assert contact_matches("MARIA@example.com", None, "maria@example.com", "+1555")
     assert contact_matches(None, "07700 900123", "x@example.com", "+447700900123")
     assert not contact_matches(None, None, "x@example.com", "+447700900123")
+
+
+@pytest.mark.parametrize(
+    "given, on_file, same",
+    [
+        ("+1 555 201 4477", "+15552014477", True),
+        ("5552014477", "+15552014477", True),
+        ("07700 900123", "+447700900123", True),
+        ("5552014478", "+15552014477", False),
+        ("123", "123", False),
+    ],
+)
+def test_phone_numbers_compare_on_their_national_digits(given, on_file, same):
+    assert same_phone(given, on_file) is same
+
+
+def test_contact_matching_is_exact_for_emails():
+    assert contact_matches("a@example.com", None, "A@example.com", "+1")
+    assert not contact_matches("b@example.com", None, "a@example.com", "+1")
