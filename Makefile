@@ -93,7 +93,7 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff check --fix bot actions tests
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules and the hand-off
-	$(PY) -m mypy actions/backends reference_service privacy handoff
+	$(PY) -m mypy actions/backends reference_service privacy handoff storage
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

@@ -14,7 +14,4 @@ DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
 
 @functools.lru_cache(maxsize=1)
 def ticket_store() -> TicketStore:
-    url = os.environ.get("HANDOFF_DATABASE_URL") or DEFAULT_DATABASE
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return TicketStore(url)
+    return TicketStore(os.environ.get("HANDOFF_DATABASE_URL") or DEFAULT_DATABASE)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
-from sqlalchemy import Column, Float, Integer, String, Text, UniqueConstraint, create_engine, func, or_, select
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy import Column, Float, Integer, String, Text, UniqueConstraint, func, or_, select
+from sqlalchemy.orm import Session, declarative_base
 
 from handoff.ticket import OPEN_STATUSES, Ticket, TicketStatus, check_transition
+from storage.sql import SqlStore
 
 # Typed as Any: SQLAlchemy 1.4 declarative classes need its mypy plugin otherwise.
 Base: Any = declarative_base()
@@ -117,17 +117,9 @@ def _record(row: TicketRow) -> TicketRecord:
     )
 
 
-class TicketStore:
+class TicketStore(SqlStore):
     def __init__(self, database_url: str) -> None:
-        connect_args = {"check_same_thread": False, "timeout": 30} if database_url.startswith("sqlite") else {}
-        self.engine = create_engine(database_url, future=True, pool_pre_ping=True, connect_args=connect_args)
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        Base.metadata.create_all(self.engine)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        super().__init__(database_url, Base.metadata)
 
     # -- escalation -------------------------------------------------------------
     def escalate(self, ticket: Ticket, now: float, notify: bool) -> TicketRecord:

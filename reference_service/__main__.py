@@ -31,8 +31,6 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     token = os.environ.get("REFERENCE_API_TOKEN") or None
-    if args.database.startswith("sqlite:///"):
-        Path(args.database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     store = Store(args.database)
     try:
         seed = read_seed(args.seed) if args.seed else None

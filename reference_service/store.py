@@ -5,16 +5,14 @@ Every public method runs in one transaction and returns plain JSON-ready data.
 
 from __future__ import annotations
 
-import itertools
 import json
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from reference_service import rules
 from reference_service.schema import (
@@ -29,6 +27,7 @@ from reference_service.schema import (
     RefundRow,
 )
 from reference_service.seed import load_seed
+from storage.sql import SqlStore
 
 Json = Dict[str, Any]
 
@@ -88,19 +87,11 @@ def payment_json(payment: PaymentRow) -> Json:
     }
 
 
-class Store:
+class Store(SqlStore):
     def __init__(self, database_url: str, return_window_days: int = 30, today: Callable[[], date] = date.today) -> None:
-        connect_args = {"check_same_thread": False} if database_url.startswith("sqlite") else {}
-        self.engine = create_engine(database_url, future=True, pool_pre_ping=True, connect_args=connect_args)
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        super().__init__(database_url)  # tables: create_schema() or reset()
         self.return_window_days = return_window_days
         self._today = today
-        self._ids = itertools.count(1)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
 
     # -- lifecycle --------------------------------------------------------------
     def reset(self, seed: Json | None = None) -> Dict[str, int]:

@@ -8,13 +8,14 @@ import functools
 import json
 import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
-from sqlalchemy import Boolean, Column, Float, String, Text, create_engine
+from sqlalchemy import Boolean, Column, Float, String, Text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import declarative_base
+
+from storage.sql import SqlStore
 
 Base: Any = declarative_base()
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,17 +57,9 @@ class SmsOnly(Base):
     since = Column(Float, nullable=False)
 
 
-class SmsStore:
+class SmsStore(SqlStore):
     def __init__(self, url: str) -> None:
-        connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        Base.metadata.create_all(self.engine)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        super().__init__(url, Base.metadata)
 
     def first_time(self, sid: str) -> bool:
         """True the first time a MessageSid is seen; False for Twilio's retries."""
@@ -115,7 +108,4 @@ class SmsStore:
 
 @functools.lru_cache(maxsize=1)
 def sms_store() -> SmsStore:
-    url = os.environ.get("CHANNELS_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'channels.db'}"
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return SmsStore(url)
+    return SmsStore(os.environ.get("CHANNELS_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'channels.db'}")

@@ -58,3 +58,13 @@ def test_billing_records(reference_server):
         json={"customer_id": "C2", "payment_id": "P-5003", "description": "$75", "reason": "twice"},
     )
     assert dispute.status_code == 201 and dispute.json()["reference"].startswith("D-")
+
+
+def test_an_invoice_is_sent_only_to_the_email_on_file(reference_server, tmp_path):
+    from reference_service.store import Store
+
+    reply = requests.post(url(reference_server, "/invoices/INV-20931/send"), json={"to": "thief@example.com"},
+                          timeout=5)  # fmt: skip
+    assert reply.status_code == 202
+    sent = Store(f"sqlite:///{tmp_path / 'ref.db'}").outbound_messages()
+    assert sent == [{"kind": "invoice_email", "recipient": "maria.keller@example.com", "reference": "INV-20931"}]

@@ -1,0 +1,1 @@
+"""What every SQL-backed store in the project shares."""

@@ -1,0 +1,38 @@
+"""One way to open a SQL database (SQLAlchemy: SQLite by default, PostgreSQL by URL)
+and run a transaction, for the hand-off, channel and reference-service stores."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_FILE_PREFIX = "sqlite:///"
+
+
+def sql_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created, and its
+    connections may be used from the worker threads the services run SQL in."""
+    if url.startswith(SQLITE_FILE_PREFIX):
+        Path(url.removeprefix(SQLITE_FILE_PREFIX)).parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+
+
+class SqlStore:
+    """Base for stores: an engine, and ``_session()`` = one transaction."""
+
+    def __init__(self, url: str, metadata: MetaData | None = None) -> None:
+        self.engine = sql_engine(url)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        if metadata is not None:
+            metadata.create_all(self.engine)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
