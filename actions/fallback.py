@@ -56,24 +56,17 @@ def plan_clarification(ranking: Sequence[Mapping[str, Any]], misses: int, config
     return Clarification("rephrase")
 
 
-def user_intents(tracker: Tracker) -> List[str]:  # newest last
-    return [
-        ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-        for event in tracker.events
-        if event.get("event") == "user"
-    ]
-
-
 class ActionClarifyIntent(Action):
     def name(self) -> str:
         return "action_clarify_intent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        if should_escalate_without_asking(user_turns(tracker.events), handoff_settings()):
+        turns = user_turns(tracker.events)
+        if should_escalate_without_asking(turns, handoff_settings()):
             # Not understanding an upset customer again helps nobody: hand over now.
             return await hand_over(dispatcher, tracker, REASON_FRUSTRATION)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        plan = plan_clarification(ranking, consecutive_misses(user_intents(tracker)), settings())
+        plan = plan_clarification(ranking, consecutive_misses(t.intent or "" for t in turns), settings())
         if plan.kind == "offer_human":
             dispatcher.utter_message(response="utter_fallback_offer_human")
             return [SlotSet("handoff_reason", HANDOFF_REASON_LOW_CONFIDENCE)]

@@ -144,21 +144,20 @@ def create_app(
     async def claim(request: Request, ticket_id: int) -> HTTPResponse:
         return await act(request, service.claim, ticket_id, request.ctx.agent)
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/reply")
-    async def reply(request: Request, ticket_id: int) -> HTTPResponse:
+    async def act_with_text(request: Request, function: Callable[..., Any], ticket_id: int) -> HTTPResponse:
         try:
             text = text_from(request)
         except ValueError as bad:
             return problem(400, "bad_request", str(bad))
-        return await act(request, service.reply, ticket_id, request.ctx.agent, text)
+        return await act(request, function, ticket_id, request.ctx.agent, text)
+
+    @app.post("/desk/api/tickets/<ticket_id:int>/reply")
+    async def reply(request: Request, ticket_id: int) -> HTTPResponse:
+        return await act_with_text(request, service.reply, ticket_id)
 
     @app.post("/desk/api/tickets/<ticket_id:int>/note")
     async def note(request: Request, ticket_id: int) -> HTTPResponse:
-        try:
-            text = text_from(request)
-        except ValueError as bad:
-            return problem(400, "bad_request", str(bad))
-        return await act(request, service.note, ticket_id, request.ctx.agent, text)
+        return await act_with_text(request, service.note, ticket_id)
 
     @app.post("/desk/api/tickets/<ticket_id:int>/resolve")
     async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
