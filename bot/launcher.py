@@ -112,10 +112,33 @@ def reference_service(host: str, port: int, database: str, seed: Path, log_dir: 
     return Service("reference", command + (["--reset"] if reset else []), f"http://{host}:{port}/health", log_dir)
 
 
-def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str]) -> Service:
+def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str], workers: int = 1) -> Service:
     # SANIC_HOST: rasa-sdk listens on every interface unless told otherwise.
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    return Service("actions", command, f"http://{host}:{port}/health", log_dir, {"SANIC_HOST": host, **env})
+    service_env = {**env, "SANIC_HOST": host, "SANIC_WORKERS": str(workers)}
+    return Service("actions", command, f"http://{host}:{port}/health", log_dir, service_env)
+
+
+def write_embedded_endpoints(path: Path, actions_url: str, trackers_db: Path) -> Path:
+    """An embedded-profile endpoints file for processes on their own ports and SQLite file
+    (tests and benchmarks run beside `make run` without sharing its databases)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'action_endpoint:\n  url: "{actions_url}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{trackers_db}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def check_workers(profile: str, rasa_workers: int, action_workers: int) -> None:
+    """Several Rasa workers need a lock store they share: only the production profile has one."""
+    if rasa_workers < 1 or action_workers < 1:
+        raise StartupError("worker counts must be at least 1")
+    if rasa_workers > 1 and profile != "production":
+        raise StartupError(
+            "several Rasa workers need the Redis lock store: use --profile production (PROFILE=production)"
+        )
 
 
 @dataclass
@@ -137,6 +160,10 @@ class StackConfig:
     # "embedded" (SQLite, in-memory locks) or "production" (PostgreSQL, Redis, RabbitMQ)
     profile: str = "embedded"
     database_prefix: str = "triage"
+    # Rasa server processes sharing one port (Sanic workers; production profile only)
+    # and action server processes, scaled independently (docs/deploy.md).
+    rasa_workers: int = 1
+    action_workers: int = 1
 
 
 class Stack:
@@ -172,6 +199,7 @@ class Stack:
 
     def start(self) -> Stack:
         cfg = self.config
+        check_workers(cfg.profile, cfg.rasa_workers, cfg.action_workers)
         if not cfg.model.exists():
             raise StartupError(f"no trained model at {cfg.model}; run `make train`")
         if cfg.profile == "production":
@@ -189,14 +217,16 @@ class Stack:
                 cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir
             )
             cfg.env = {"ORDERS_API_URL": self.reference_url, "BILLING_API_URL": self.reference_url, **cfg.env}
-        self.services["actions"] = action_server(cfg.host, cfg.actions_port, cfg.log_dir, cfg.env)
+        self.services["actions"] = action_server(cfg.host, cfg.actions_port, cfg.log_dir, cfg.env, cfg.action_workers)
         rasa_command = [
             sys.executable, "-m", "rasa", "run",
             "--model", str(cfg.model), "--endpoints", str(cfg.endpoints), "--credentials", str(cfg.credentials),
             "--interface", cfg.host, "--port", str(cfg.rasa_port),
             *api_flags(self.environment),
         ]  # fmt: skip
-        self.services["rasa"] = Service("rasa", rasa_command, f"{self.rasa_url}/", cfg.log_dir, cfg.env)
+        self.services["rasa"] = Service(
+            "rasa", rasa_command, f"{self.rasa_url}/", cfg.log_dir, {**cfg.env, "SANIC_WORKERS": str(cfg.rasa_workers)}
+        )
         desk_command = [sys.executable, "-m", "handoff.desk", "--host", cfg.host, "--port", str(cfg.desk_port)]
         self.services["desk"] = Service(
             "desk", desk_command, f"{self.desk_url}/health", cfg.log_dir, {"RASA_URL": self.rasa_url, **cfg.env}
@@ -238,21 +268,37 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: List[str] | None = None) -> int:
+def parse_config(argv: List[str] | None = None) -> StackConfig:
+    """The command line and its environment defaults (PROFILE, RASA_WORKERS, ...) as a StackConfig."""
     parser = argparse.ArgumentParser(description="Run the support triage bot")
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
     parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
     parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
     parser.add_argument("--profile", choices=PROFILES, default=os.environ.get("PROFILE") or "embedded")
+    parser.add_argument("--rasa-workers", type=int, default=int(os.environ.get("RASA_WORKERS", 1)),
+                        help="Rasa server processes on the one port (production profile only)")  # fmt: skip
+    parser.add_argument("--action-workers", type=int, default=int(os.environ.get("ACTION_WORKERS", 1)),
+                        help="action server processes")  # fmt: skip
     args = parser.parse_args(argv)
+    return StackConfig(
+        rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port,
+        desk_port=args.desk_port, profile=args.profile, rasa_workers=args.rasa_workers,
+        action_workers=args.action_workers,
+    )  # fmt: skip
+
+
+def main(argv: List[str] | None = None) -> int:
+    config = parse_config(argv)
     (ROOT / "var").mkdir(exist_ok=True)
     # `kill` (SIGTERM) stops the children as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = Stack(
-        StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port)
+    stack = Stack(config)
+    print(
+        f"Starting the reference order & billing service, the action server and Rasa "
+        f"({config.profile} profile, {config.rasa_workers} Rasa worker(s); about 20 s)...",
+        flush=True,
     )
-    print("Starting the reference order & billing service, the action server and Rasa (about 20 s)...", flush=True)
     try:
         stack.start()
     except (StartupError, ServiceMissing) as error:

@@ -100,6 +100,13 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
         "RABBITMQ_HOST": settings.rabbitmq[0], "RABBITMQ_PORT": str(settings.rabbitmq[1]),
         "RABBITMQ_USER": settings.rabbitmq_user, "RABBITMQ_PASSWORD": settings.rabbitmq_password,
         "RABBITMQ_QUEUE": f"{prefix}_events",
+        # A Rasa worker that dies holding a conversation's lock blocks that conversation
+        # until the lock expires (Rasa's default: 60 s). 20 s still exceeds a turn whose
+        # backend read times out on every try (3 x 4 s with the default BACKEND_* settings).
+        "TICKET_LOCK_LIFETIME": "20",
+        # socket.io rooms shared by every Rasa worker, so an agent's message reaches a
+        # web-chat customer whichever worker holds their socket.
+        "SOCKETIO_REDIS_URL": f"redis://{settings.redis[0]}:{settings.redis[1]}/{settings.redis_db}",
         "HANDOFF_DATABASE_URL": postgres_url(settings, names["handoff"]),
         "REFERENCE_DATABASE_URL": postgres_url(settings, names["reference"]),
         "CHANNELS_DATABASE_URL": postgres_url(settings, names["channels"]),

@@ -12,7 +12,7 @@ from typing import Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from bot.launcher import ROOT, Service, Stack, StackConfig, reference_service
+from bot.launcher import ROOT, Service, Stack, StackConfig, reference_service, write_embedded_endpoints
 from tests.fakes import Answer, FakeBackend
 from tests.helpers import API_TOKEN
 
@@ -98,10 +98,8 @@ def stack(
     """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
     actions_port = free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{workdir / "trackers.db"}"\n'
+    endpoints = write_embedded_endpoints(
+        workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}", workdir / "trackers.db"
     )
     config = StackConfig(
         model=trained_model,

@@ -1,4 +1,6 @@
-from bot.launcher import api_flags
+import pytest
+
+from bot.launcher import StartupError, api_flags, check_workers, main, parse_config
 
 
 def test_http_api_stays_closed_without_a_secret():
@@ -10,3 +12,25 @@ def test_http_api_opens_only_with_a_token_or_jwt_secret():
     assert api_flags({"RASA_JWT_SECRET": "s"})[:2] == ["--enable-api", "--jwt-secret"]
     both = api_flags({"RASA_AUTH_TOKEN": "t", "RASA_JWT_SECRET": "s"})
     assert "--auth-token" in both and "--jwt-secret" in both
+
+
+def test_the_profile_and_worker_counts_reach_the_stack(monkeypatch):
+    monkeypatch.setenv("PROFILE", "production")
+    monkeypatch.setenv("RASA_WORKERS", "3")
+    config = parse_config([])
+    assert (config.profile, config.rasa_workers, config.action_workers) == ("production", 3, 1)
+    config = parse_config(["--profile", "embedded", "--rasa-workers", "1", "--action-workers", "2"])
+    assert (config.profile, config.rasa_workers, config.action_workers) == ("embedded", 1, 2)
+
+
+def test_several_rasa_workers_need_the_production_profile():
+    check_workers("production", 4, 2)
+    with pytest.raises(StartupError, match="Redis lock store"):
+        check_workers("embedded", 2, 1)
+    with pytest.raises(StartupError, match="at least 1"):
+        check_workers("production", 0, 1)
+
+
+def test_the_launcher_refuses_workers_without_a_shared_lock_store(capsys):
+    assert main(["--profile", "embedded", "--rasa-workers", "2"]) == 1
+    assert "Redis lock store" in capsys.readouterr().err

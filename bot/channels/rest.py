@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -20,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import check_inbound_text
+from bot.idempotent_messages import client_message_id
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
 from handoff.status import waiting_reply
@@ -33,8 +35,37 @@ PROCESSING_ERROR_REPLY = (
 )
 
 
+MAX_MESSAGE_ID_CHARS = 64
+
+
 class BadRequest(ValueError):
     """The request body is not a valid message; the text says why."""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    sender: str
+    text: str
+    metadata: Dict[str, Any] | None = None
+    # Chosen by the client so a retry after a lost reply is answered, not processed twice.
+    message_id: str | None = None
+
+
+def replies_to(events: List[Dict[str, Any]], message_id: str) -> List[Dict[str, Any]] | None:
+    """What the bot answered to the user message ``message_id``; None if it never arrived."""
+    replies: List[Dict[str, Any]] | None = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            if replies is not None:
+                break
+            if event.get("message_id") == message_id:
+                replies = []
+        elif kind == "bot" and replies is not None:
+            reply: Dict[str, Any] = {"text": event.get("text")}
+            reply.update({k: v for k, v in (event.get("data") or {}).items() if v})
+            replies.append(reply)
+    return replies
 
 
 def bot_messages_after(events: List[Dict[str, Any]], after: float) -> List[Dict[str, Any]]:
@@ -59,6 +90,12 @@ async def waiting_status(sender: str) -> List[Dict[str, Any]]:
     return [{"recipient_id": sender, "text": text}] if text else []
 
 
+async def stored_replies(tracker_store: Any, sender: str, message_id: str) -> List[Dict[str, Any]]:
+    tracker = await tracker_store.retrieve(sender)
+    events = [] if tracker is None else [e.as_dict() for e in tracker.events]
+    return [{"recipient_id": sender, **reply} for reply in replies_to(events, message_id) or []]
+
+
 def is_encodable(text: str) -> bool:
     """False for strings with lone surrogates, which cannot be stored as UTF-8."""
     try:
@@ -68,8 +105,8 @@ def is_encodable(text: str) -> bool:
     return True
 
 
-def parse_body(body: bytes) -> Tuple[str, str, Dict[str, Any] | None]:
-    """Validate a webhook body; returns (sender, message, metadata)."""
+def parse_body(body: bytes) -> IncomingMessage:
+    """Validate a webhook body."""
     try:
         payload = json.loads((body or b"").decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
@@ -87,7 +124,14 @@ def parse_body(body: bytes) -> Tuple[str, str, Dict[str, Any] | None]:
         raise BadRequest("'sender' and 'message' must be valid Unicode text (no lone surrogates)")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be a JSON object when given")
-    return sender, message, metadata
+    message_id = payload.get("message_id")
+    if message_id is not None and (
+        not isinstance(message_id, str)
+        or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS
+        or not message_id.isprintable()
+    ):
+        raise BadRequest(f"'message_id' must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters when given")
+    return IncomingMessage(sender, message, metadata, message_id)
 
 
 class RestChannel(InputChannel):
@@ -105,22 +149,39 @@ class RestChannel(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                sender, raw_text, metadata = parse_body(request.body)
+                incoming = parse_body(request.body)
             except BadRequest as error:
                 return response.json({"error": "bad_request", "detail": str(error)}, status=400)
-            checked = check_inbound_text(raw_text)
+            sender = incoming.sender
+            checked = check_inbound_text(incoming.text)
             if checked.reply is not None:
                 return response.json([{"recipient_id": sender, "text": checked.reply}])
             collector = CollectingOutputChannel()
             if checked.notice:
                 collector.messages.append({"recipient_id": sender, "text": checked.notice})
+            client_message_id.set(incoming.message_id)
             try:
                 await on_new_message(
-                    UserMessage(checked.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(
+                        checked.text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=incoming.metadata,
+                        message_id=incoming.message_id,
+                    )  # fmt: skip
                 )
             except Exception:  # the customer still gets an answer; the log gets the trace
+                # 503 + Retry-After tells an integration to resend (with the same message_id,
+                # so nothing is processed twice); the body still reads well to a person.
                 logger.exception("message from %s could not be processed", sender)
-                collector.messages.append({"recipient_id": sender, "text": PROCESSING_ERROR_REPLY})
+                apology = [{"recipient_id": sender, "text": PROCESSING_ERROR_REPLY}]
+                return response.json(apology, status=503, headers={"Retry-After": "1"})
+            if not collector.messages and incoming.message_id:
+                # A resent message is not processed again (bot/idempotent_messages.py): answer it as before.
+                earlier = await stored_replies(request.app.ctx.agent.tracker_store, sender, incoming.message_id)
+                if earlier:
+                    return response.json(earlier, headers={"X-Triage-Replayed": "true"})
             if not collector.messages:
                 collector.messages.extend(await waiting_status(sender))
             return response.json(collector.messages)

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Text
 
+import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, response
@@ -25,6 +26,16 @@ from bot.channels.inbound import check_inbound_text
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 PAGE = Path(__file__).with_name("static") / "chat.html"
+
+
+def share_rooms_across_workers(sio: Any, redis_url: str | None) -> None:
+    """With several Rasa workers a customer's socket lives in one of them; a Redis
+    client manager relays every emit (an agent's push included) to whichever holds it."""
+    if not redis_url:
+        return
+    manager = socketio.AsyncRedisManager(redis_url, channel="triage-socketio")
+    manager.set_server(sio)
+    sio.manager = manager
 
 
 class WebChatInput(SocketIOInput):
@@ -47,6 +58,7 @@ class WebChatInput(SocketIOInput):
             await on_new_message(message)
 
         webhook = super().blueprint(checked)
+        share_rooms_across_workers(self.sio, os.environ.get("SOCKETIO_REDIS_URL"))
 
         @webhook.route("/push", methods=["POST"])
         async def push(request: Request) -> HTTPResponse:

@@ -1,4 +1,3 @@
-
 from actions.validators import (
     Contact,
     clean_free_text,

@@ -73,3 +73,32 @@ def test_conversation_survives_bad_input_uncorrupted(stack, webhook, chat, conve
     # Over-long and empty messages never reached the tracker.
     assert not any(len(t) > 2000 or not t.strip() for t in user_texts)
     json.dumps(events)  # the stored events are still plain JSON
+
+
+def test_a_resent_message_id_is_answered_again_not_processed_twice(stack, webhook, conversation_id):
+    """A client that lost a reply (timeout, dropped connection) resends with the same
+    message_id and gets the same answer; the conversation holds the message once."""
+    body = {"sender": conversation_id, "message": "where is my order 10023", "message_id": "client-msg-1"}
+    first = requests.post(webhook, json=body, timeout=30)
+    again = requests.post(webhook, json=body, timeout=30)
+    assert first.status_code == again.status_code == 200
+    assert texts(again.json()) == texts(first.json()) and "email address or phone number" in texts(first.json())
+    assert again.headers.get("X-Triage-Replayed") == "true" and "X-Triage-Replayed" not in first.headers
+    user_events = [e for e in tracker(stack, conversation_id)["events"] if e["event"] == "user"]
+    assert [e.get("message_id") for e in user_events] == ["client-msg-1"]
+    # A new id is a new message, and the form goes on from where it was.
+    body.update(message="maria.keller@example.com", message_id="client-msg-2")
+    assert "UPS" in texts(requests.post(webhook, json=body, timeout=30).json())
+
+
+def test_the_same_message_sent_twice_at_once_runs_one_turn(stack, webhook, conversation_id):
+    """Two copies racing each other: the check runs under the conversation's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"sender": conversation_id, "message": "hello", "message_id": "race-1"}
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda _: requests.post(webhook, json=body, timeout=30), range(2)))
+    assert [r.status_code for r in replies] == [200, 200]
+    assert texts(replies[0].json()) == texts(replies[1].json()) != ""
+    user_events = [e for e in tracker(stack, conversation_id)["events"] if e["event"] == "user"]
+    assert len(user_events) == 1

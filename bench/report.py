@@ -1,0 +1,79 @@
+"""Write a benchmark run as JSON, a Markdown table and a PNG plot."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Dict, List
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown_table(run: Dict[str, Any]) -> str:
+    configs: List[str] = list(run["configs"])
+    lines = [f"# Benchmark {run['started']}", "", f"Machine: {run['machine']}; commit {run['commit']}.", ""]
+    lines += ["| config | shape | level | msgs | msg/s | p50 ms | p95 ms | p99 ms | errors | as designed "
+              "| rasa CPU % | rasa RSS MB | actions CPU % | actions RSS MB |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name in configs:
+        for point in run["configs"][name]["points"]:
+            usage = point["usage"]
+            lines.append(
+                f"| {name} | {point['shape']} | {_fmt(point['level'])} | {point['messages']} "
+                f"| {_fmt(point['throughput'], 1)} | {_fmt(point['p50_ms'])} | {_fmt(point['p95_ms'])} "
+                f"| {_fmt(point['p99_ms'])} | {point['errors']} | {point['as_designed']:.0%} "
+                f"| {_fmt(usage['rasa']['cpu_percent'])} | {_fmt(usage['rasa']['rss_mb'])} "
+                f"| {_fmt(usage['actions']['cpu_percent'])} | {_fmt(usage['actions']['rss_mb'])} |"
+            )
+    lines += ["", "| config | saturation msg/s | held-out intent macro-F1 | model load RSS MB |", "|---|---|---|---|"]
+    for name in configs:
+        facts = run["configs"][name]
+        lines.append(f"| {name} | {_fmt(facts['saturation'], 1)} | {_fmt(facts.get('heldout_macro_f1'), 3)} "
+                     f"| {_fmt(facts['idle_rss_mb'])} |")  # fmt: skip
+    if "ratios" in run:
+        lines += ["", "Ratios (ours / stock): " + ", ".join(f"{k} {v:.1f}x" for k, v in run["ratios"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def plot(run: Dict[str, Any], destination: Path) -> None:
+    figure, (closed, opened) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name, facts in run["configs"].items():
+        closed_points = [p for p in facts["points"] if p["shape"] == "closed"]
+        open_points = [p for p in facts["points"] if p["shape"] == "open"]
+        closed.plot([p["level"] for p in closed_points], [p["throughput"] for p in closed_points], marker="o",
+                    label=name)  # fmt: skip
+        opened.plot([p["level"] for p in open_points], [p["p95_ms"] for p in open_points], marker="o",
+                    label=f"{name} p95")  # fmt: skip
+        opened.plot([p["level"] for p in open_points], [p["p50_ms"] for p in open_points], marker=".",
+                    linestyle="--", label=f"{name} p50")  # fmt: skip
+    closed.set(xscale="log", xlabel="concurrent conversations (closed loop)", ylabel="answered messages / s",
+               title="Saturation throughput")  # fmt: skip
+    opened.set(yscale="log", xlabel="offered messages / s (open loop, Poisson)", ylabel="latency ms",
+               title="Latency at a given load")  # fmt: skip
+    opened.axhline(150, color="grey", linewidth=0.8, linestyle=":")
+    for axes in (closed, opened):
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend()
+    figure.suptitle(f"REST channel, scripted conversations - {run['machine']}")
+    figure.tight_layout()
+    figure.savefig(destination, dpi=110)
+    plt.close(figure)
+
+
+def write(run: Dict[str, Any], directory: Path) -> Dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {"json": directory / "latest.json", "table": directory / "latest.md", "plot": directory / "latest.png"}
+    paths["json"].write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+    paths["table"].write_text(markdown_table(run), encoding="utf-8")
+    plot(run, paths["plot"])
+    return paths

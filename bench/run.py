@@ -1,0 +1,178 @@
+"""``make bench``: our configuration against Rasa's stock one, served the same way.
+
+For each configuration: start the reference service, action server and Rasa
+(embedded profile, fresh databases, free ports), then drive scripted
+conversations over the REST channel - closed loop at several concurrencies
+(saturation) and open loop at several offered rates (latency at a given load)
+- while sampling CPU and memory of each process. Writes JSON, a Markdown table
+and a PNG plot to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List
+
+import requests
+
+from bench import report
+from bench.load import LoadResult, closed_loop, open_loop
+from bench.processes import UsageSampler
+from bench.scenarios import ConversationPicker, load_conversations
+from bench.stats import summarise
+from bot.launcher import ROOT, Stack, StackConfig, write_embedded_endpoints
+from bot.tools.nlu_report import TEST_SETS, evaluate
+
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Plan:
+    concurrencies: List[int]
+    rates: List[float]
+    closed_duration_s: float
+    warmup_s: float
+    open_conversations: int
+    think_mean_s: float
+
+
+FULL = Plan([1, 10, 50, 200], [10, 25, 50, 100], closed_duration_s=20, warmup_s=3, open_conversations=300,
+            think_mean_s=2.0)  # fmt: skip
+QUICK = Plan([1, 10], [10], closed_duration_s=5, warmup_s=1, open_conversations=40, think_mean_s=0.5)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_stack(model: Path, workdir: Path) -> Stack:
+    actions_port = free_port()
+    config = StackConfig(
+        model=model,
+        endpoints=write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
+                                           workdir / "trackers.db"),  # fmt: skip
+        rasa_port=free_port(), actions_port=actions_port, reference_port=free_port(), desk_port=free_port(),
+        reference_database=f"sqlite:///{workdir / 'reference.db'}",
+        handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
+        log_dir=workdir / "log",
+        env={"CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}", "DESK_AGENTS": "bench:bench"},
+    )  # fmt: skip
+    return Stack(config).start()
+
+
+def wait_until_idle(stack: Stack, limit_s: float = 90.0) -> None:
+    """An overloaded server keeps working on abandoned requests; the next point starts after."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        with contextlib.suppress(requests.RequestException):
+            requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "bench-probe", "message": "hi"},
+                          timeout=30)  # fmt: skip
+        if time.monotonic() - started < 0.5:
+            return
+        time.sleep(1)
+
+
+def measure(stack: Stack, label: str, load: Any) -> Dict[str, Any]:
+    pids = {name: service.process.pid for name, service in stack.services.items() if service.process}
+    with UsageSampler(pids) as sampler:
+        result: LoadResult = asyncio.run(load)
+    point = summarise(result).as_dict()
+    point["usage"] = {name: usage.__dict__ for name, usage in sampler.usage.items()}
+    print(f"  {label:<28} {point['throughput']:7.1f} msg/s  p50 {point['p50_ms']:7.0f} ms  "
+          f"p95 {point['p95_ms']:7.0f} ms  p99 {point['p99_ms']:7.0f} ms  errors {point['errors']}  "
+          f"as designed {point['as_designed']:.0%}", flush=True)  # fmt: skip
+    wait_until_idle(stack)
+    return point
+
+
+def bench_config(name: str, model: Path, plan: Plan, seed: int) -> Dict[str, Any]:
+    conversations = load_conversations()
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        print(f"\n[{name}] starting the stack with {model.name} ...", flush=True)
+        stack = start_stack(model, Path(tmp))
+        try:
+            idle = UsageSampler({"rasa": stack.services["rasa"].process.pid})  # type: ignore[union-attr]
+            with idle:
+                time.sleep(1)
+            asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, f"{name}-warm"))
+            wait_until_idle(stack)
+            points = []
+            for concurrency in plan.concurrencies:
+                picker = ConversationPicker(conversations, seed)
+                load = closed_loop(stack.rasa_url, picker, concurrency, plan.closed_duration_s, plan.warmup_s,
+                                   f"{name}-c{concurrency}")  # fmt: skip
+                points.append(measure(stack, f"closed loop, {concurrency} conversations", load))
+            for rate in plan.rates:
+                picker = ConversationPicker(conversations, seed)
+                load = open_loop(stack.rasa_url, picker, rate, plan.open_conversations, plan.think_mean_s, seed,
+                                 f"{name}-o{rate:g}")  # fmt: skip
+                points.append(measure(stack, f"open loop, {rate:g} msg/s offered", load))
+        finally:
+            stack.stop()
+    saturation = max((p["throughput"] for p in points if p["shape"] == "closed"), default=0.0)
+    return {"model": str(model.resolve().relative_to(ROOT)), "points": points, "saturation": saturation,
+            "idle_rss_mb": idle.usage["rasa"].rss_mb}  # fmt: skip
+
+
+def heldout_f1(model: Path, name: str) -> float:
+    summary = evaluate(model, TEST_SETS["heldout"], ROOT / "results" / "bench-nlu" / name)
+    return float(summary["intent_macro_f1"])  # type: ignore[arg-type]
+
+
+def commit() -> str:
+    completed = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return completed.stdout.strip() or "unknown"
+
+
+def machine() -> str:
+    import os
+
+    return f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ours", type=Path, default=ROOT / "models" / "triage.tar.gz")
+    parser.add_argument("--stock", type=Path, default=ROOT / "models" / "stock.tar.gz")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (not for reporting)")
+    parser.add_argument("--skip-nlu", action="store_true", help="do not score the held-out set")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    for model in (args.ours, args.stock):
+        if not model.exists():
+            print(f"error: no model at {model}; `make bench` trains both", file=sys.stderr)
+            return 1
+    plan = QUICK if args.quick else FULL
+    run: Dict[str, Any] = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
+                           "machine": machine(), "plan": plan.__dict__, "configs": {}}  # fmt: skip
+    for name, model in (("ours", args.ours), ("stock", args.stock)):
+        run["configs"][name] = bench_config(name, model, plan, args.seed)
+        if not args.skip_nlu:
+            print(f"[{name}] scoring the held-out NLU set ...", flush=True)
+            run["configs"][name]["heldout_macro_f1"] = heldout_f1(model, name)
+    ours, stock = run["configs"]["ours"], run["configs"]["stock"]
+    run["ratios"] = {"saturation": ours["saturation"] / stock["saturation"] if stock["saturation"] else float("inf")}
+    paths = report.write(run, args.out)
+    print("\n" + paths["table"].read_text(encoding="utf-8"))
+    print(f"Written: {', '.join(str(p.relative_to(ROOT)) for p in paths.values())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

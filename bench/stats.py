@@ -1,0 +1,54 @@
+"""Pure summaries of a load run: throughput, latency percentiles, errors."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Dict, Sequence
+
+from bench.load import LoadResult
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation: every figure is a latency that happened)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class Summary:
+    shape: str
+    level: float
+    messages: int
+    conversations: int
+    throughput: float  # answered messages per second over the window
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    as_designed: float  # share of answered turns that went as scripted
+
+    def as_dict(self) -> Dict[str, float | int | str]:
+        return dict(self.__dict__)
+
+
+def summarise(result: LoadResult) -> Summary:
+    answered = [s for s in result.samples if s.ok]
+    latencies = [s.latency * 1000 for s in answered]
+    return Summary(
+        shape=result.shape,
+        level=result.level,
+        messages=len(result.samples),
+        conversations=result.conversations,
+        throughput=len(answered) / result.window_s if result.window_s else 0.0,
+        p50_ms=percentile(latencies, 0.50),
+        p95_ms=percentile(latencies, 0.95),
+        p99_ms=percentile(latencies, 0.99),
+        max_ms=max(latencies) if latencies else math.nan,
+        errors=len(result.samples) - len(answered),
+        as_designed=sum(s.as_designed for s in answered) / len(answered) if answered else 0.0,
+    )
