@@ -7,11 +7,15 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot import rasa_speedups
-from bot.idempotent_messages import already_received
+from bot.rasa_patches import speedups as rasa_speedups
+from bot.rasa_patches.idempotent_messages import already_received
 
 GOOD = {"events": [{"event": "slot", "name": "order_number", "value": "10023"}], "responses": [{"text": "hi"}]}
-BAD = [{"events": "not a list"}, {"events": [{"event": "slot", "timestamp": "yesterday"}]}, {"events": [{"no_event_key": 1}]}]
+BAD = [
+    {"events": "not a list"},
+    {"events": [{"event": "slot", "timestamp": "yesterday"}]},
+    {"events": [{"no_event_key": 1}]},
+]
 
 
 @pytest.fixture
@@ -37,3 +41,43 @@ def test_a_message_is_recognised_by_its_client_id_only():
     events = [UserUttered("hi", message_id="m-1"), ActionExecuted("action_listen")]
     assert already_received(events, "m-1")
     assert not already_received(events, "m-2")
+
+
+def test_a_tracker_store_outage_fails_the_turn_instead_of_forgetting_the_conversation(tmp_path):
+    """Rasa's wrapper would answer "no such conversation" and keep the turn in memory."""
+    import asyncio
+    import sqlite3
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_patches import apply_all
+    from bot.rasa_patches.durable_trackers import TrackerStoreUnavailable
+
+    apply_all()
+    database = tmp_path / "trackers.db"
+    store = FailSafeTrackerStore(SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database)))
+    tracker = DialogueStateTracker.from_events("c1", [UserUttered("hi", message_id="m-1")])
+    asyncio.run(store.save(tracker))
+    assert already_received(asyncio.run(store.retrieve("c1")).events, "m-1")
+
+    blocker = sqlite3.connect(database, timeout=0)
+    blocker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: reads and writes fail
+    try:
+        tracker.update(UserUttered("where is my order", message_id="m-2"))
+        with pytest.raises(TrackerStoreUnavailable):
+            asyncio.run(store.save(tracker))
+        with pytest.raises(TrackerStoreUnavailable):
+            asyncio.run(store.retrieve("c1"))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    stored = asyncio.run(store.retrieve("c1"))
+    assert [e.message_id for e in stored.events if isinstance(e, UserUttered)] == ["m-1"]
+    asyncio.run(store.save(tracker))  # the resend, once the database is back, stores the turn once
+    assert [e.message_id for e in asyncio.run(store.retrieve("c1")).events if isinstance(e, UserUttered)] == [
+        "m-1",
+        "m-2",
+    ]

@@ -1,11 +1,10 @@
 """Customer channels: one module per channel, shared checks in ``inbound``.
 
 Rasa imports this package in every server process (credentials.yml names its
-channels), so the serving speed-ups and the at-most-once check for resent
-messages are applied here, once per process.
+channels), so the project's changes to Rasa's serving path are applied here,
+once per process (``bot/rasa_patches``).
 """
 
-from bot import idempotent_messages, rasa_speedups
+from bot.rasa_patches import apply_all
 
-rasa_speedups.apply()
-idempotent_messages.apply()
+apply_all()

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Awaitable, Callable, Dict, List, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.inbound import check_inbound_text
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, check_inbound_text
+
+logger = logging.getLogger(__name__)
 
 
 class ChannelCollector(CollectingOutputChannel):
@@ -36,5 +39,9 @@ async def ask_bot(
     collector = ChannelCollector(channel)
     if checked.notice:
         collector.messages.append({"text": checked.notice})
-    await on_new_message(UserMessage(checked.text, collector, sender, input_channel=channel, metadata=metadata))
+    try:
+        await on_new_message(UserMessage(checked.text, collector, sender, input_channel=channel, metadata=metadata))
+    except Exception:  # the customer hears that it failed; the log gets the trace
+        logger.exception("a %s message could not be processed", channel)
+        return [{"text": PROCESSING_ERROR_REPLY}]
     return collector.messages

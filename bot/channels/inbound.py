@@ -16,6 +16,13 @@ TOO_LONG_REPLY = (
     "and a member of our team will take over."
 )
 
+# What a customer reads when the bot could not process their message (a store
+# or worker failed); every channel says it rather than staying silent.
+PROCESSING_ERROR_REPLY = (
+    "Sorry, something went wrong on our side and I couldn't process that. "
+    'Please try again in a moment, or say "agent" to reach a member of our team.'
+)
+
 
 CARD_WARNING = (
     "For your security I've removed what looked like a card number from your message. "

@@ -20,8 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import check_inbound_text
-from bot.idempotent_messages import client_message_id
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, check_inbound_text
+from bot.rasa_patches.idempotent_messages import client_message_id
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
 from handoff.status import waiting_reply
@@ -29,10 +29,6 @@ from handoff.status import waiting_reply
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
-PROCESSING_ERROR_REPLY = (
-    "Sorry, something went wrong on our side and I couldn't process that. "
-    'Please try again in a moment, or say "agent" to reach a member of our team.'
-)
 
 
 MAX_MESSAGE_ID_CHARS = 64
@@ -178,7 +174,7 @@ class RestChannel(InputChannel):
                 apology = [{"recipient_id": sender, "text": PROCESSING_ERROR_REPLY}]
                 return response.json(apology, status=503, headers={"Retry-After": "1"})
             if not collector.messages and incoming.message_id:
-                # A resent message is not processed again (bot/idempotent_messages.py): answer it as before.
+                # A resent message is not processed again (rasa_patches/idempotent_messages.py): answer as before.
                 earlier = await stored_replies(request.app.ctx.agent.tracker_store, sender, incoming.message_id)
                 if earlier:
                     return response.json(earlier, headers={"X-Triage-Replayed": "true"})

@@ -10,6 +10,7 @@ The widget's ``customData`` reaches the tracker as message metadata
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Text
@@ -21,7 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import check_inbound_text
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, check_inbound_text
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -55,7 +58,11 @@ class WebChatInput(SocketIOInput):
             if result.notice:
                 await message.output_channel.send_text_message(recipient, result.notice)
             message.text = result.text
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except Exception:  # the customer hears that it failed; the log gets the trace
+                logger.exception("a web chat message could not be processed")
+                await message.output_channel.send_text_message(recipient, PROCESSING_ERROR_REPLY)
 
         webhook = super().blueprint(checked)
         share_rooms_across_workers(self.sio, os.environ.get("SOCKETIO_REDIS_URL"))

@@ -1,6 +1,4 @@
-"""Fixes for measured hot spots in Rasa 3.6's serving path, applied in every
-Rasa process (``bot/channels/__init__.py`` imports this module, and Rasa imports
-that package for the channels in credentials.yml).
+"""Fixes for measured hot spots in Rasa 3.6's serving path.
 
 Each fix keeps Rasa's behaviour and only removes repeated work; ``make bench``
 measures the effect and docs/performance.md records it.
