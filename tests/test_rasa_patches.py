@@ -7,6 +7,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
+from bot.launcher import ROOT
 from bot.rasa_patches import speedups as rasa_speedups
 from bot.rasa_patches.idempotent_messages import already_received
 
@@ -46,7 +47,6 @@ def test_a_message_is_recognised_by_its_client_id_only():
 def test_a_tracker_store_outage_fails_the_turn_instead_of_forgetting_the_conversation(tmp_path):
     """Rasa's wrapper would answer "no such conversation" and keep the turn in memory."""
     import asyncio
-    import sqlite3
 
     from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
     from rasa.shared.core.domain import Domain
@@ -62,9 +62,11 @@ def test_a_tracker_store_outage_fails_the_turn_instead_of_forgetting_the_convers
     asyncio.run(store.save(tracker))
     assert already_received(asyncio.run(store.retrieve("c1")).events, "m-1")
 
-    blocker = sqlite3.connect(database, timeout=0)
-    blocker.execute("PRAGMA locking_mode=EXCLUSIVE")
-    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: reads and writes fail
+    # The volume goes away: the file is moved aside and its path is now a folder, so no connection can open it.
+    store._tracker_store.engine.dispose()
+    aside = tmp_path / "aside.db"
+    database.rename(aside)
+    database.mkdir()
     try:
         tracker.update(UserUttered("where is my order", message_id="m-2"))
         with pytest.raises(TrackerStoreUnavailable):
@@ -72,8 +74,9 @@ def test_a_tracker_store_outage_fails_the_turn_instead_of_forgetting_the_convers
         with pytest.raises(TrackerStoreUnavailable):
             asyncio.run(store.retrieve("c1"))
     finally:
-        blocker.rollback()
-        blocker.close()
+        database.rmdir()
+        aside.rename(database)
+        store._tracker_store.engine.dispose()
     stored = asyncio.run(store.retrieve("c1"))
     assert [e.message_id for e in stored.events if isinstance(e, UserUttered)] == ["m-1"]
     asyncio.run(store.save(tracker))  # the resend, once the database is back, stores the turn once
@@ -81,3 +84,27 @@ def test_a_tracker_store_outage_fails_the_turn_instead_of_forgetting_the_convers
         "m-1",
         "m-2",
     ]
+
+
+def test_graphs_run_in_order_give_the_same_parse_as_dask(trained_model):
+    """The same trained model parses the held-out messages identically with both runners."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot.rasa_patches import graph_runner
+    from bot.tools.nlu_scores import load_examples
+
+    texts = [e.text for e in load_examples(sorted(ROOT.joinpath("tests", "nlu", "heldout").glob("*.yml")))][:60]
+    agent = Agent.load(str(trained_model))
+    patched = DaskGraphRunner.run
+    try:
+        DaskGraphRunner.run = graph_runner._rasa_run  # type: ignore[method-assign]
+        with_dask = [asyncio.run(agent.parse_message(t)) for t in texts]
+    finally:
+        DaskGraphRunner.run = patched  # type: ignore[method-assign]
+    graph_runner.apply()
+    in_order = [asyncio.run(agent.parse_message(t)) for t in texts]
+    assert in_order == with_dask
+    assert {p["intent"]["name"] for p in in_order} > {"greet"}

@@ -6,15 +6,25 @@ module says what was wrong, how it was found and what changes; docs/deploy.md
 and docs/performance.md give the figures.
 
 - ``speedups``: the action-response schema is compiled once, not per response.
+- ``graph_runner``: prediction graphs run in a precomputed order instead of through dask.
 - ``idempotent_messages``: a resent message (same client ``message_id``) is not processed twice.
 - ``durable_trackers``: a tracker-store outage fails the turn instead of forking the conversation.
 - ``store_then_stream``: a turn's events are committed to SQL first, then published (one read fewer).
+- ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
 """
 
 from __future__ import annotations
 
-from bot.rasa_patches import broker_redelivery, durable_trackers, idempotent_messages, speedups, store_then_stream
+from bot.rasa_patches import (
+    broker_redelivery,
+    durable_trackers,
+    graph_runner,
+    idempotent_messages,
+    speedups,
+    sqlite_wal,
+    store_then_stream,
+)
 
 _applied = False
 
@@ -25,8 +35,10 @@ def apply_all() -> None:
     if _applied:
         return
     speedups.apply()
+    graph_runner.apply()
     idempotent_messages.apply()
     durable_trackers.apply()
     store_then_stream.apply()
+    sqlite_wal.apply()
     broker_redelivery.apply()
     _applied = True

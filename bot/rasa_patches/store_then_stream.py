@@ -8,10 +8,16 @@ then see it again when the client resends), and every turn in the production
 profile pays for one extra full tracker read. Here the events not yet stored
 are written and committed, and exactly those are then published: one read
 fewer per turn, and the broker carries only what the tracker holds.
+
+Which events are new: Rasa counts the stored events with a query on every
+save. A tracker this store just read already knows (it was read under the
+conversation's lock, which is held until the save), so the count is noted at
+read time and the query runs only for trackers that were not read here.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any, Dict, List
 
@@ -20,27 +26,45 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+_rasa_retrieve = SQLTrackerStore.retrieve
+_STORED = "_triage_stored_events"  # on a tracker: how many of its events the database holds
 
-def _row(store: SQLTrackerStore, sender_id: str, event: Event) -> Any:
+
+async def retrieve_noting_count(self: SQLTrackerStore, sender_id: str) -> DialogueStateTracker | None:
+    tracker = await _rasa_retrieve(self, sender_id)
+    if tracker is not None and tracker.events.maxlen is None:
+        tracker.__dict__[_STORED] = len(tracker.events)
+    return tracker
+
+
+def _row(sender_id: str, event: Event) -> Dict[str, Any]:
     data: Dict[str, Any] = event.as_dict()
-    return store.SQLEvent(
-        sender_id=sender_id,
-        type_name=event.type_name,
-        timestamp=data.get("timestamp"),
-        intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-        action_name=data.get("name"),
-        data=json.dumps(data),
-    )
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 async def store_then_stream(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+    stored = tracker.__dict__.get(_STORED)
     with self.session_scope() as session:
-        new_events: List[Event] = list(self._additional_events(session, tracker))
-        session.add_all([_row(self, tracker.sender_id, event) for event in new_events])
+        if stored is None or stored > len(tracker.events):
+            new_events: List[Event] = list(self._additional_events(session, tracker))
+        else:
+            new_events = list(itertools.islice(tracker.events, stored, None))
+        if new_events:  # one multi-row INSERT, without the ORM's per-object bookkeeping
+            session.execute(self.SQLEvent.__table__.insert(), [_row(tracker.sender_id, e) for e in new_events])
         session.commit()
+    if tracker.events.maxlen is None:
+        tracker.__dict__[_STORED] = len(tracker.events)
     if self.event_broker is not None and new_events:
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
 
 def apply() -> None:
+    SQLTrackerStore.retrieve = retrieve_noting_count  # type: ignore[method-assign]
     SQLTrackerStore.save = store_then_stream  # type: ignore[method-assign]
