@@ -35,13 +35,14 @@ def markdown_table(run: Dict[str, Any]) -> str:
                 f"| {_fmt(usage['rasa']['cpu_percent'])} | {_fmt(usage['rasa']['rss_mb'])} "
                 f"| {_fmt(usage['actions']['cpu_percent'])} | {_fmt(usage['actions']['rss_mb'])} |"
             )
-    lines += ["", "| config | saturation msg/s | held-out intent macro-F1 | model load RSS MB |", "|---|---|---|---|"]
+    lines += ["", "| config | what | saturation msg/s | held-out intent macro-F1 | idle Rasa RSS MB |",
+              "|---|---|---|---|---|"]  # fmt: skip
     for name in configs:
         facts = run["configs"][name]
-        lines.append(f"| {name} | {_fmt(facts['saturation'], 1)} | {_fmt(facts.get('heldout_macro_f1'), 3)} "
-                     f"| {_fmt(facts['idle_rss_mb'])} |")  # fmt: skip
+        lines.append(f"| {name} | {facts.get('label', '')} | {_fmt(facts['saturation'], 1)} "
+                     f"| {_fmt(facts.get('heldout_macro_f1'), 3)} | {_fmt(facts['idle_rss_mb'])} |")  # fmt: skip
     if "ratios" in run:
-        lines += ["", "Ratios (ours / stock): " + ", ".join(f"{k} {v:.1f}x" for k, v in run["ratios"].items())]
+        lines += ["", "Saturation ratios: " + ", ".join(f"{k} {v:.1f}x" for k, v in run["ratios"].items())]
     return "\n".join(lines) + "\n"
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,19 +60,64 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_stack(model: Path, workdir: Path) -> Stack:
+@dataclass(frozen=True)
+class Variant:
+    """One way of serving a model: what is compared, side by side, in one run."""
+
+    name: str
+    model: Path
+    serving: str  # "project": our channels and Rasa fixes; "stock": Rasa's own REST channel, as shipped
+    profile: str = "embedded"
+    rasa_workers: int = 1
+    action_workers: int = 1
+    label: str = ""
+
+
+def variants(ours: Path, stock: Path) -> List[Variant]:
+    return [
+        Variant("stock", stock, "stock", label="rasa init config, Rasa as shipped"),
+        Variant("stock-config", stock, "project", label="rasa init config, our serving"),
+        Variant("ours", ours, "project", label="our config and serving (make run)"),
+        Variant("ours-2-workers", ours, "project", "production", 2, 2,
+                label="production profile, 2 Rasa + 2 action workers"),
+    ]  # fmt: skip
+
+
+def start_stack(variant: Variant, workdir: Path) -> Stack:
     actions_port = free_port()
+    credentials = workdir / "credentials.yml"
+    # Stock serving: Rasa's built-in REST channel only, so none of the project's Rasa fixes load.
+    credentials.write_text("rest:\n" if variant.serving == "stock" else (ROOT / "credentials.yml").read_text())
+    embedded = {
+        "endpoints": write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
+                                              workdir / "trackers.db"),
+        "reference_database": f"sqlite:///{workdir / 'reference.db'}",
+        "handoff_database": f"sqlite:///{workdir / 'handoff.db'}",
+    }  # fmt: skip
     config = StackConfig(
-        model=model,
-        endpoints=write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
-                                           workdir / "trackers.db"),  # fmt: skip
-        rasa_port=free_port(), actions_port=actions_port, reference_port=free_port(), desk_port=free_port(),
-        reference_database=f"sqlite:///{workdir / 'reference.db'}",
-        handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
-        log_dir=workdir / "log",
+        model=variant.model, credentials=credentials, rasa_port=free_port(), actions_port=actions_port,
+        reference_port=free_port(), desk_port=free_port(), log_dir=workdir / "log", profile=variant.profile,
+        rasa_workers=variant.rasa_workers, action_workers=variant.action_workers,
+        database_prefix=f"triage_bench_{uuid.uuid4().hex[:6]}",
         env={"CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}", "DESK_AGENTS": "bench:bench"},
+        **(embedded if variant.profile == "embedded" else {}),
     )  # fmt: skip
     return Stack(config).start()
+
+
+def drop_databases(stack: Stack) -> None:
+    if stack.config.profile != "production":
+        return
+    from sqlalchemy import create_engine, text
+
+    from bot.profiles import ProductionSettings, postgres_url
+
+    engine = create_engine(postgres_url(ProductionSettings.from_env(stack.environment), "postgres"),
+                           isolation_level="AUTOCOMMIT")  # fmt: skip
+    with engine.connect() as connection:
+        for kind in ("trackers", "handoff", "reference", "channels"):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{stack.config.database_prefix}_{kind}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def wait_until_idle(stack: Stack, limit_s: float = 90.0) -> None:
@@ -100,11 +146,12 @@ def measure(stack: Stack, label: str, load: Any) -> Dict[str, Any]:
     return point
 
 
-def bench_config(name: str, model: Path, plan: Plan, seed: int) -> Dict[str, Any]:
+def bench_variant(variant: Variant, plan: Plan, seed: int) -> Dict[str, Any]:
     conversations = load_conversations()
+    name = variant.name
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-        print(f"\n[{name}] starting the stack with {model.name} ...", flush=True)
-        stack = start_stack(model, Path(tmp))
+        print(f"\n[{name}] {variant.label}: starting ...", flush=True)
+        stack = start_stack(variant, Path(tmp))
         try:
             idle = UsageSampler({"rasa": stack.services["rasa"].process.pid})  # type: ignore[union-attr]
             with idle:
@@ -124,14 +171,26 @@ def bench_config(name: str, model: Path, plan: Plan, seed: int) -> Dict[str, Any
                 points.append(measure(stack, f"open loop, {rate:g} msg/s offered", load))
         finally:
             stack.stop()
+            drop_databases(stack)
     saturation = max((p["throughput"] for p in points if p["shape"] == "closed"), default=0.0)
-    return {"model": str(model.resolve().relative_to(ROOT)), "points": points, "saturation": saturation,
-            "idle_rss_mb": idle.usage["rasa"].rss_mb}  # fmt: skip
+    return {"model": str(variant.model.resolve().relative_to(ROOT)), "label": variant.label,
+            "serving": variant.serving, "profile": variant.profile, "rasa_workers": variant.rasa_workers,
+            "points": points, "saturation": saturation, "idle_rss_mb": idle.usage["rasa"].rss_mb}  # fmt: skip
 
 
 def heldout_f1(model: Path, name: str) -> float:
     summary = evaluate(model, TEST_SETS["heldout"], ROOT / "results" / "bench-nlu" / name)
     return float(summary["intent_macro_f1"])  # type: ignore[arg-type]
+
+
+def saturation_ratios(configs: Dict[str, Dict[str, Any]]) -> Dict[str, float]:
+    """Saturation throughput of each of our variants over the stock ones."""
+    ratios = {}
+    for ours in ("ours", "ours-2-workers"):
+        for base in ("stock", "stock-config"):
+            if ours in configs and base in configs and configs[base]["saturation"]:
+                ratios[f"{ours} / {base}"] = configs[ours]["saturation"] / configs[base]["saturation"]
+    return ratios
 
 
 def commit() -> str:
@@ -153,6 +212,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--skip-nlu", action="store_true", help="do not score the held-out set")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", nargs="*", help="run only these variants (stock, stock-config, ours, ours-2-workers)")
     args = parser.parse_args(argv)
     for model in (args.ours, args.stock):
         if not model.exists():
@@ -161,16 +221,19 @@ def main(argv: List[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     run: Dict[str, Any] = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
                            "machine": machine(), "plan": plan.__dict__, "configs": {}}  # fmt: skip
-    for name, model in (("ours", args.ours), ("stock", args.stock)):
-        run["configs"][name] = bench_config(name, model, plan, args.seed)
+    chosen = [v for v in variants(args.ours, args.stock) if not args.only or v.name in args.only]
+    f1_cache: Dict[Path, float] = {}
+    for variant in chosen:
+        run["configs"][variant.name] = bench_variant(variant, plan, args.seed)
         if not args.skip_nlu:
-            print(f"[{name}] scoring the held-out NLU set ...", flush=True)
-            run["configs"][name]["heldout_macro_f1"] = heldout_f1(model, name)
-    ours, stock = run["configs"]["ours"], run["configs"]["stock"]
-    run["ratios"] = {"saturation": ours["saturation"] / stock["saturation"] if stock["saturation"] else float("inf")}
+            if variant.model not in f1_cache:
+                print(f"[{variant.name}] scoring the held-out NLU set ...", flush=True)
+                f1_cache[variant.model] = heldout_f1(variant.model, variant.model.stem)
+            run["configs"][variant.name]["heldout_macro_f1"] = f1_cache[variant.model]
+    run["ratios"] = saturation_ratios(run["configs"])
     paths = report.write(run, args.out)
     print("\n" + paths["table"].read_text(encoding="utf-8"))
-    print(f"Written: {', '.join(str(p.relative_to(ROOT)) for p in paths.values())}")
+    print(f"Written: {', '.join(str(p) for p in paths.values())}")
     return 0
 
 
