@@ -22,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PROFILE ?= embedded
 export PROFILE
 
-.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories lint format typecheck lock clean
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench soak lint format typecheck lock clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,15 +85,28 @@ test-stories: $(MODEL) ## Test stories; any wrong prediction fails
 record-stories: $(MODEL) ## Re-record test stories from tests/stories/conversations.yml (review the diff!)
 	$(PY) -m bot.tools.record_stories
 
+# Rasa's stock `rasa init` configuration on the same data, for `make bench` (about 20 min to train here).
+STOCK_MODEL := models/stock.tar.gz
+$(STOCK_MODEL): $(INSTALLED) bench/stock/config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+	@echo "Training Rasa's stock configuration for the comparison (DIET and TED: about 20 minutes on 2 cores)..."
+	$(RASA) train --config bench/stock/config.yml --fixed-model-name stock --out models --force
+	@touch $@
+
+bench: $(MODEL) $(STOCK_MODEL) $(WEBCHAT) ## Benchmark against stock Rasa; table and plot in bench/results/ (about 25 min)
+	$(PY) -m bench.run
+
+soak: $(MODEL) ## 200 customers for 5 min on the production profile while Rasa, Redis, RabbitMQ and PostgreSQL fail
+	$(PY) -m bench.reliability
+
 lint: $(INSTALLED) ## ruff
-	$(PY) -m ruff check bot actions tests
+	$(PY) -m ruff check bot actions tests bench
 
 format: $(INSTALLED) ## Format and fix with ruff
-	$(PY) -m ruff format bot actions tests
-	$(PY) -m ruff check --fix bot actions tests
+	$(PY) -m ruff format bot actions tests bench
+	$(PY) -m ruff check --fix bot actions tests bench
 
-typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules and the hand-off
-	$(PY) -m mypy actions/backends reference_service privacy handoff storage
+typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off and the Rasa fixes
+	$(PY) -m mypy actions/backends reference_service privacy handoff storage bot/rasa_patches bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

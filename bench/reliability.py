@@ -29,7 +29,7 @@ from bench.faults import FaultRecord, fault_actions
 from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import percentile
-from bot.launcher import ROOT, Stack, StackConfig
+from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm
 from bot.profiles import ProductionSettings, ServiceMissing, postgres_url, require_services
 
 RESULTS = ROOT / "bench" / "results"
@@ -71,7 +71,8 @@ async def progress(outcome: Outcome, t0: float, duration_s: float) -> None:
 
 async def drive(stack: Stack, concurrency: int, duration_s: float, think_s: float, schedule: List[Tuple[float, str]],
                 run_id: str) -> Tuple[Outcome, List[FaultRecord], float]:  # fmt: skip
-    outcome, records = Outcome(), []
+    outcome = Outcome()
+    records: List[FaultRecord] = []
     rasa_pid = stack.services["rasa"].process.pid  # type: ignore[union-attr]
     picker = ConversationPicker(load_conversations(), seed=11)
     t0 = time.monotonic()
@@ -191,6 +192,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    stop_cleanly_on_sigterm()
     settings = ProductionSettings()
     try:
         require_services(settings)

@@ -31,7 +31,7 @@ from bench.load import LoadResult, closed_loop, open_loop
 from bench.processes import UsageSampler
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import summarise
-from bot.launcher import ROOT, Stack, StackConfig, write_embedded_endpoints
+from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm, write_embedded_endpoints
 from bot.tools.nlu_report import TEST_SETS, evaluate
 
 RESULTS = ROOT / "bench" / "results"
@@ -88,7 +88,7 @@ def start_stack(variant: Variant, workdir: Path) -> Stack:
     credentials = workdir / "credentials.yml"
     # Stock serving: Rasa's built-in REST channel only, so none of the project's Rasa fixes load.
     credentials.write_text("rest:\n" if variant.serving == "stock" else (ROOT / "credentials.yml").read_text())
-    embedded = {
+    embedded: Dict[str, Any] = {
         "endpoints": write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                               workdir / "trackers.db"),
         "reference_database": f"sqlite:///{workdir / 'reference.db'}",
@@ -137,7 +137,7 @@ def measure(stack: Stack, label: str, load: Any) -> Dict[str, Any]:
     pids = {name: service.process.pid for name, service in stack.services.items() if service.process}
     with UsageSampler(pids) as sampler:
         result: LoadResult = asyncio.run(load)
-    point = summarise(result).as_dict()
+    point: Dict[str, Any] = dict(summarise(result).as_dict())
     point["usage"] = {name: usage.__dict__ for name, usage in sampler.usage.items()}
     print(f"  {label:<28} {point['throughput']:7.1f} msg/s  p50 {point['p50_ms']:7.0f} ms  "
           f"p95 {point['p95_ms']:7.0f} ms  p99 {point['p99_ms']:7.0f} ms  errors {point['errors']}  "
@@ -214,6 +214,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", help="run only these variants (stock, stock-config, ours, ours-2-workers)")
     args = parser.parse_args(argv)
+    stop_cleanly_on_sigterm()
     for model in (args.ours, args.stock):
         if not model.exists():
             print(f"error: no model at {model}; `make bench` trains both", file=sys.stderr)

@@ -28,4 +28,4 @@ async def publish_then_flush(self: PikaEventBroker, event: Dict[str, Any],
 
 
 def apply() -> None:
-    PikaEventBroker._publish = publish_then_flush  # type: ignore[method-assign]
+    PikaEventBroker._publish = publish_then_flush

@@ -60,7 +60,7 @@ async def keys(self: FailSafeTrackerStore) -> Iterable[Any]:
 
 
 def apply() -> None:
-    FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]
-    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
-    FailSafeTrackerStore.save = save  # type: ignore[method-assign]
-    FailSafeTrackerStore.keys = keys  # type: ignore[method-assign]
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
+    FailSafeTrackerStore.keys = keys

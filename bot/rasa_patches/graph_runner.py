@@ -57,4 +57,4 @@ def run_in_order(self: DaskGraphRunner, inputs: Dict[str, Any] | None = None,
 
 
 def apply() -> None:
-    DaskGraphRunner.run = run_in_order  # type: ignore[method-assign]
+    DaskGraphRunner.run = run_in_order

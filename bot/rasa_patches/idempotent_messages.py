@@ -44,4 +44,4 @@ async def handle_message_once(self: MessageProcessor, message: UserMessage) -> L
 
 
 def apply() -> None:
-    MessageProcessor.handle_message = handle_message_once  # type: ignore[method-assign]
+    MessageProcessor.handle_message = handle_message_once

@@ -47,4 +47,4 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 
 def apply() -> None:
     """Idempotent: patching twice changes nothing."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result

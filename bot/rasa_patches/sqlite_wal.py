@@ -52,4 +52,4 @@ def init_with_pooled_sqlite(self: SQLTrackerStore, *args: Any, **kwargs: Any) ->
 
 
 def apply() -> None:
-    SQLTrackerStore.__init__ = init_with_pooled_sqlite  # type: ignore[method-assign]
+    SQLTrackerStore.__init__ = init_with_pooled_sqlite

@@ -66,5 +66,5 @@ async def store_then_stream(self: SQLTrackerStore, tracker: DialogueStateTracker
 
 
 def apply() -> None:
-    SQLTrackerStore.retrieve = retrieve_noting_count  # type: ignore[method-assign]
-    SQLTrackerStore.save = store_then_stream  # type: ignore[method-assign]
+    SQLTrackerStore.retrieve = retrieve_noting_count
+    SQLTrackerStore.save = store_then_stream

@@ -71,9 +71,9 @@ def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
             f"{(f'{entity:.3f}' if isinstance(entity, float) else '-'):>10}"
         )
     for name, summary in results.items():
-        per_entity = summary.get("entities") or {}
+        per_entity: Dict[str, float] = summary.get("entities") or {}  # type: ignore[assignment]
         if per_entity:
-            details = ", ".join(f"{k} {v:.2f}" for k, v in sorted(per_entity.items()))  # type: ignore[union-attr]
+            details = ", ".join(f"{k} {v:.2f}" for k, v in sorted(per_entity.items()))
             lines.append(f"  {name} entities: {details}")
     return lines
 

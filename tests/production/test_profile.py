@@ -93,3 +93,36 @@ def test_hand_off_tickets_live_in_postgres(production):
         count = int(scalar(production, "handoff", "select count(*) from handoff_tickets where conversation_id = :s",
                            s=sender) or 0)  # fmt: skip
     assert count == 1
+
+
+async def broker_events_of(queue_name: str, sender: str) -> list:
+    """Drain the queue; the (event, timestamp) of every event it carried for ``sender``."""
+    import aio_pika
+
+    carried = []
+    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, durable=True)
+        while (message := await queue.get(timeout=5, fail=False)) is not None:
+            await message.ack()
+            event = json.loads(message.body)
+            if event.get("sender_id") == sender:
+                carried.append((event["event"], event["timestamp"]))
+    return carried
+
+
+def test_rabbitmq_carries_exactly_the_events_postgres_stored(production):
+    """Events are committed first and streamed after, each once (bot/rasa_patches/store_then_stream.py)."""
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    say(production, sender, "where is my order 10023")
+    say(production, sender, "maria.keller@example.com")
+    engine = create_engine(postgres_url(SETTINGS, f"{production.config.database_prefix}_trackers"))
+    with engine.connect() as connection:
+        rows = connection.execute(text("select data from events where sender_id = :s order by id"), {"s": sender})
+        stored = [(e["event"], e["timestamp"]) for e in (json.loads(data) for (data,) in rows)]
+    engine.dispose()
+    time.sleep(1)  # publishing runs in the background, after the commit
+    carried = asyncio.run(broker_events_of(f"{production.config.database_prefix}_events", sender))
+    assert len(stored) >= 8
+    assert sorted(carried) == sorted(stored)

@@ -1,0 +1,103 @@
+"""Several Rasa workers on the production profile: a worker killed mid-load
+loses nothing, and a web-chat push reaches a customer on any worker."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import time
+import uuid
+from typing import Iterator
+
+import psutil
+import pytest
+import requests
+import socketio
+
+from bench.audit import audit_conversation, totals
+from bench.faults import kill_rasa_worker
+from bench.reliability import stored_events
+from bench.resilient import Outcome, customers
+from bench.scenarios import ConversationPicker, load_conversations
+from bot.launcher import Stack, StackConfig
+from bot.profiles import ProductionSettings, ServiceMissing, require_services
+from tests.conftest import free_port
+from tests.helpers import API_TOKEN
+from tests.production.test_profile import drop_databases
+
+SETTINGS = ProductionSettings()
+
+
+@pytest.fixture(scope="module")
+def workers(trained_model, tmp_path_factory) -> Iterator[Stack]:
+    try:
+        require_services(SETTINGS)
+    except ServiceMissing as missing:
+        pytest.fail(str(missing))
+    prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
+    config = StackConfig(
+        model=trained_model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
+        desk_port=free_port(), log_dir=tmp_path_factory.mktemp("workers"), profile="production",
+        database_prefix=prefix, rasa_workers=3, action_workers=2,
+        env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw"},
+    )  # fmt: skip
+    with Stack(config) as stack:
+        yield stack
+    drop_databases(prefix)
+
+
+def rasa_workers(stack: Stack) -> list:
+    return psutil.Process(stack.services["rasa"].process.pid).children()  # type: ignore[union-attr]
+
+
+def test_the_launcher_starts_the_workers_it_was_asked_for(workers):
+    assert len(rasa_workers(workers)) == 3
+    assert len(psutil.Process(workers.services["actions"].process.pid).children()) == 2  # type: ignore[union-attr]
+
+
+def test_push_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(workers):
+    """Each push lands on some worker; the Redis client manager relays it to the socket's worker."""
+    session_id = f"web-{uuid.uuid4().hex[:10]}"
+    replies: queue.Queue[dict] = queue.Queue()
+    client = socketio.Client()
+    client.on("bot_uttered", replies.put)
+    # One websocket connection stays on one worker (polling needs sticky sessions: docs/deploy.md).
+    client.connect(workers.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        time.sleep(1)
+        for number in range(8):
+            reply = requests.post(f"{workers.rasa_url}/webhooks/socketio/push",
+                                  json={"session_id": session_id, "text": f"agent says {number}"},
+                                  headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)  # fmt: skip
+            assert reply.status_code == 200
+        received = sorted(replies.get(timeout=10)["text"] for _ in range(8))
+    finally:
+        client.disconnect()
+    assert received == sorted(f"agent says {n}" for n in range(8))
+
+
+def test_killing_a_worker_mid_load_loses_no_message(workers):
+    """Customers keep talking while one worker is SIGKILLed; every conversation is
+    then checked against what its customer sent."""
+    run_id = f"kill{uuid.uuid4().hex[:6]}"
+    outcome = Outcome()
+
+    async def load_with_a_kill() -> None:
+        picker = ConversationPicker(load_conversations(), seed=3)
+        load = asyncio.ensure_future(customers(workers.rasa_url, picker, 12, 20, 0.3, run_id, outcome))
+        await asyncio.sleep(7)
+        await asyncio.to_thread(kill_rasa_worker, workers.services["rasa"].process.pid)  # type: ignore[union-attr]
+        await load
+
+    asyncio.run(load_with_a_kill())
+    assert len(rasa_workers(workers)) == 2
+    events = stored_events(SETTINGS, f"{workers.config.database_prefix}_trackers", run_id)
+    audit = totals([audit_conversation(s, sent, events.get(s, [])) for s, sent in outcome.sent.items()])
+    answered = sum(m.acknowledged for sent in outcome.sent.values() for m in sent)
+    assert outcome.gave_up == 0 and answered > 100
+    assert (audit.lost, audit.duplicated, audit.reordered, audit.unfinished_turns) == (0, 0, 0, 0)
+    # The conversations go on on the remaining workers.
+    reply = requests.post(f"{workers.rasa_url}/webhooks/rest/webhook", json={"sender": run_id, "message": "hi"},
+                          timeout=30)  # fmt: skip
+    assert reply.status_code == 200 and reply.json()
