@@ -103,7 +103,9 @@ async def closed_loop(rasa_url: str, picker: ConversationPicker, concurrency: in
     async with client_session(concurrency) as session:
         client = RestClient(session, rasa_url)
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-    measured = [s for s in samples if s.sent_at >= warmup_s and s.sent_at + s.latency <= warmup_s + duration_s]
+    # Throughput counts the replies that arrived inside the window, whenever their message was sent:
+    # under overload a reply can take longer than the window, and dropping those would undercount.
+    measured = [s for s in samples if warmup_s <= s.sent_at + s.latency <= warmup_s + duration_s]
     return LoadResult("closed", concurrency, duration_s, measured, next(counter))
 
 

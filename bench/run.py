@@ -47,7 +47,7 @@ class Plan:
     think_mean_s: float
 
 
-FULL = Plan([1, 10, 50, 200], [10, 25, 50, 100], closed_duration_s=20, warmup_s=3, open_conversations=300,
+FULL = Plan([1, 10, 50, 200], [10, 25, 50, 100], closed_duration_s=30, warmup_s=5, open_conversations=300,
             think_mean_s=2.0)  # fmt: skip
 QUICK = Plan([1, 10], [10], closed_duration_s=5, warmup_s=1, open_conversations=40, think_mean_s=0.5)
 

@@ -1,0 +1,1 @@
+"""Stores Rasa loads by module path from the endpoints file."""
