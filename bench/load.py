@@ -36,8 +36,10 @@ class LoadResult:
     shape: str  # "closed" or "open"
     level: float  # concurrency (closed) or offered messages/s (open)
     window_s: float  # the measured window
-    samples: List[Sample]
+    samples: List[Sample]  # the messages throughput is counted over
     conversations: int
+    # Latency is read over every message sent; None: the same as ``samples``.
+    latency_samples: List[Sample] | None = None
 
 
 class RestClient:
@@ -118,6 +120,7 @@ async def open_loop(rasa_url: str, picker: ConversationPicker, rate: float, conv
     conversation_rate = rate / picker.mean_turns()
     samples: List[Sample] = []
     tasks = []
+    rng_last_gap = 0.0
     t0 = time.monotonic()
     async with client_session(0) as session:
         client = RestClient(session, rasa_url)
@@ -129,7 +132,11 @@ async def open_loop(rasa_url: str, picker: ConversationPicker, rate: float, conv
             talk = _talk(client, picker.next(), f"{run_id}-{number}", t0, samples, lambda: True,
                          lambda: rng.expovariate(1 / think_mean_s))  # fmt: skip
             tasks.append(asyncio.ensure_future(talk))
-            next_start += rng.expovariate(conversation_rate)
+            rng_last_gap = rng.expovariate(conversation_rate)
+            next_start += rng_last_gap
         await asyncio.gather(*tasks)
-    window = max(s.sent_at for s in samples) if samples else 0.0
-    return LoadResult("open", rate, window, samples, conversations)
+    # The offered rate holds while conversations keep starting; after the last one starts, only
+    # its remaining turns arrive. Throughput is measured over that arrival window.
+    window = next_start - rng_last_gap if conversations > 1 else 0.0
+    in_window = [s for s in samples if s.sent_at <= window]
+    return LoadResult("open", rate, window, in_window if window else samples, conversations, latency_samples=samples)

@@ -38,17 +38,18 @@ class Summary:
 
 def summarise(result: LoadResult) -> Summary:
     answered = [s for s in result.samples if s.ok]
-    latencies = [s.latency * 1000 for s in answered]
+    timed = [s for s in (result.latency_samples or result.samples) if s.ok]
+    latencies = [s.latency * 1000 for s in timed]
     return Summary(
         shape=result.shape,
         level=result.level,
-        messages=len(result.samples),
+        messages=len(result.latency_samples or result.samples),
         conversations=result.conversations,
         throughput=len(answered) / result.window_s if result.window_s else 0.0,
         p50_ms=percentile(latencies, 0.50),
         p95_ms=percentile(latencies, 0.95),
         p99_ms=percentile(latencies, 0.99),
         max_ms=max(latencies) if latencies else math.nan,
-        errors=len(result.samples) - len(answered),
-        as_designed=sum(s.as_designed for s in answered) / len(answered) if answered else 0.0,
+        errors=sum(not s.ok for s in (result.latency_samples or result.samples)),
+        as_designed=sum(s.as_designed for s in timed) / len(timed) if timed else 0.0,
     )

@@ -7,6 +7,7 @@ and docs/performance.md give the figures.
 
 - ``speedups``: the action-response schema is compiled once, not per response.
 - ``graph_runner``: prediction graphs run in a precomputed order instead of through dask.
+- ``gc_tuning``: the loaded model is moved out of Python's full garbage collections.
 - ``idempotent_messages``: a resent message (same client ``message_id``) is not processed twice.
 - ``durable_trackers``: a tracker-store outage fails the turn instead of forking the conversation.
 - ``store_then_stream``: a turn's events are committed to SQL first, then published (one read fewer).
@@ -19,6 +20,7 @@ from __future__ import annotations
 from bot.rasa_patches import (
     broker_redelivery,
     durable_trackers,
+    gc_tuning,
     graph_runner,
     idempotent_messages,
     speedups,
@@ -36,6 +38,7 @@ def apply_all() -> None:
         return
     speedups.apply()
     graph_runner.apply()
+    gc_tuning.apply()
     idempotent_messages.apply()
     durable_trackers.apply()
     store_then_stream.apply()
