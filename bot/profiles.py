@@ -44,7 +44,7 @@ class ProductionSettings:
 
 START_COMMANDS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no",
     "RabbitMQ": "rabbitmq-server -detached",
 }
 

@@ -165,21 +165,21 @@ class RestChannel(InputChannel):
                         input_channel=self.name(),
                         metadata=incoming.metadata,
                         message_id=incoming.message_id,
-                    )  # fmt: skip
+                    )
                 )
+                if not collector.messages and incoming.message_id:
+                    # A resent message is not processed again (rasa_patches/idempotent_messages.py): answer as before.
+                    earlier = await stored_replies(request.app.ctx.agent.tracker_store, sender, incoming.message_id)
+                    if earlier:
+                        return response.json(earlier, headers={"X-Triage-Replayed": "true"})
+                if not collector.messages:
+                    collector.messages.extend(await waiting_status(sender))
             except Exception:  # the customer still gets an answer; the log gets the trace
                 # 503 + Retry-After tells an integration to resend (with the same message_id,
                 # so nothing is processed twice); the body still reads well to a person.
                 logger.exception("message from %s could not be processed", sender)
                 apology = [{"recipient_id": sender, "text": PROCESSING_ERROR_REPLY}]
                 return response.json(apology, status=503, headers={"Retry-After": "1"})
-            if not collector.messages and incoming.message_id:
-                # A resent message is not processed again (rasa_patches/idempotent_messages.py): answer as before.
-                earlier = await stored_replies(request.app.ctx.agent.tracker_store, sender, incoming.message_id)
-                if earlier:
-                    return response.json(earlier, headers={"X-Triage-Replayed": "true"})
-            if not collector.messages:
-                collector.messages.extend(await waiting_status(sender))
             return response.json(collector.messages)
 
         @webhook.route("/messages", methods=["GET"])
@@ -193,7 +193,12 @@ class RestChannel(InputChannel):
                 return response.json({"error": "bad_request", "detail": "'after' must be a Unix time"}, status=400)
             if not sender or len(sender) > MAX_SENDER_CHARS:
                 return response.json({"error": "bad_request", "detail": "'sender' is required"}, status=400)
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            try:
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            except Exception:  # the store is down: say so, and when to ask again
+                logger.exception("messages for %s could not be read", sender)
+                unavailable = {"error": "unavailable", "detail": "conversation store unavailable; retry shortly"}
+                return response.json(unavailable, status=503, headers={"Retry-After": "1"})
             events = [] if tracker is None else [e.as_dict() for e in tracker.events]
             return response.json(bot_messages_after(events, after))
 

@@ -101,3 +101,34 @@ def test_killing_a_worker_mid_load_loses_no_message(workers):
     reply = requests.post(f"{workers.rasa_url}/webhooks/rest/webhook", json={"sender": run_id, "message": "hi"},
                           timeout=30)  # fmt: skip
     assert reply.status_code == 200 and reply.json()
+
+
+def test_while_redis_is_down_messages_get_a_clean_503_and_a_resend_works_after(workers):
+    """Redis holds the conversation locks: without it no turn may run. The customer
+    gets 503 + Retry-After and an apology; resent with the same id once Redis is
+    back (restarted empty, as configured here), the message is processed once."""
+    from bench.faults import START_COMMANDS, shell, wait_for_port, wait_until_closed
+
+    sender = f"redis-{uuid.uuid4().hex[:8]}"
+    url = f"{workers.rasa_url}/webhooks/rest/webhook"
+    body = {"sender": sender, "message": "where is my order 10023", "message_id": "m-1"}
+    shell("redis-cli -p 6379 shutdown nosave")
+    try:
+        wait_until_closed(("127.0.0.1", 6379))
+        refused = requests.post(url, json=body, timeout=30)
+    finally:
+        shell(START_COMMANDS["Redis"])
+        wait_for_port(("127.0.0.1", 6379))
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert "something went wrong on our side" in refused.json()[0]["text"]
+    deadline, answer = time.monotonic() + 30, None
+    while time.monotonic() < deadline:  # the workers reconnect to Redis by themselves
+        answer = requests.post(url, json=body, timeout=30)
+        if answer.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert answer is not None and answer.status_code == 200
+    assert "email address or phone number" in " ".join(m.get("text") or "" for m in answer.json())
+    events = requests.get(f"{workers.rasa_url}/conversations/{sender}/tracker", params={"token": API_TOKEN},
+                          timeout=10).json()["events"]  # fmt: skip
+    assert [e.get("message_id") for e in events if e["event"] == "user"] == ["m-1"]
