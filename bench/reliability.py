@@ -30,7 +30,7 @@ from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import percentile
 from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm
-from bot.profiles import ProductionSettings, ServiceMissing, postgres_url, require_services
+from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, postgres_url, require_services
 
 RESULTS = ROOT / "bench" / "results"
 SCHEDULE: List[Tuple[float, str]] = [
@@ -132,7 +132,6 @@ async def broker_events(settings: ProductionSettings, queue_name: str, run_id: s
             if sender.startswith(f"{run_id}-"):
                 counts[event_key(sender, event)] += 1
                 log.setdefault(sender, []).append(brief(event))
-        await queue.delete(if_unused=False, if_empty=False)
     return counts
 
 
@@ -245,7 +244,7 @@ def main(argv: List[str] | None = None) -> int:
     }  # fmt: skip
     path = report(run, args.out)
     print("\n" + path.read_text(encoding="utf-8"))
-    _drop_databases(settings, prefix)
+    drop_production_state(settings, prefix)
     return 0 if audit.clean and not outcome.gave_up else 1
 
 
@@ -254,14 +253,6 @@ def _commit() -> str:
 
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
-
-
-def _drop_databases(settings: ProductionSettings, prefix: str) -> None:
-    engine = create_engine(postgres_url(settings, "postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for kind in ("trackers", "handoff", "reference", "channels"):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)'))
-    engine.dispose()
 
 
 if __name__ == "__main__":

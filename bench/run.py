@@ -32,6 +32,7 @@ from bench.processes import UsageSampler
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import summarise
 from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm, write_embedded_endpoints
+from bot.profiles import ProductionSettings, drop_production_state
 from bot.tools.nlu_report import TEST_SETS, evaluate
 
 RESULTS = ROOT / "bench" / "results"
@@ -106,18 +107,8 @@ def start_stack(variant: Variant, workdir: Path) -> Stack:
 
 
 def drop_databases(stack: Stack) -> None:
-    if stack.config.profile != "production":
-        return
-    from sqlalchemy import create_engine, text
-
-    from bot.profiles import ProductionSettings, postgres_url
-
-    engine = create_engine(postgres_url(ProductionSettings.from_env(stack.environment), "postgres"),
-                           isolation_level="AUTOCOMMIT")  # fmt: skip
-    with engine.connect() as connection:
-        for kind in ("trackers", "handoff", "reference", "channels"):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{stack.config.database_prefix}_{kind}" WITH (FORCE)'))
-    engine.dispose()
+    if stack.config.profile == "production":
+        drop_production_state(ProductionSettings.from_env(stack.environment), stack.config.database_prefix)
 
 
 def wait_until_idle(stack: Stack, limit_s: float = 90.0) -> None:

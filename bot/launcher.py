@@ -115,7 +115,7 @@ def reference_service(host: str, port: int, database: str, seed: Path, log_dir: 
 def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str], workers: int = 1) -> Service:
     # SANIC_HOST: rasa-sdk listens on every interface unless told otherwise.
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    service_env = {**env, "SANIC_HOST": host, "SANIC_WORKERS": str(workers)}
+    service_env = {**env, "SANIC_HOST": host, "ACTION_SERVER_SANIC_WORKERS": str(workers)}
     return Service("actions", command, f"http://{host}:{port}/health", log_dir, service_env)
 
 

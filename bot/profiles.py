@@ -118,3 +118,34 @@ def render_endpoints(template: Path, values: Mapping[str, str], destination: Pat
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(Template(template.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
     return destination
+
+
+def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
+    """Remove what ``production_environment(settings, prefix, ...)`` created: the
+    ``<prefix>_*`` databases and the ``<prefix>_events`` queue (tests and benchmarks
+    clean up after themselves; an abandoned queue keeps collecting every event)."""
+    import asyncio
+
+    import aio_pika
+    import psycopg2
+
+    host, port = settings.postgres
+    connection = psycopg2.connect(host=host, port=port, user=settings.postgres_user,
+                                  password=settings.postgres_password or None, dbname="postgres")  # fmt: skip
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for kind in ("trackers", "handoff", "reference", "channels"):
+                cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)')
+    finally:
+        connection.close()
+
+    async def delete_queue() -> None:
+        rabbit_host, rabbit_port = settings.rabbitmq
+        url = f"amqp://{settings.rabbitmq_user}:{settings.rabbitmq_password}@{rabbit_host}:{rabbit_port}/"
+        broker = await aio_pika.connect(url)
+        async with broker:
+            channel = await broker.channel()
+            await channel.queue_delete(f"{prefix}_events")
+
+    asyncio.run(delete_queue())

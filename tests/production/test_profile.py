@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.launcher import Stack, StackConfig
-from bot.profiles import ProductionSettings, ServiceMissing, postgres_url, require_services
+from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, postgres_url, require_services
 from tests.conftest import free_port
 from tests.helpers import API_TOKEN, handed_over
 
@@ -36,15 +36,7 @@ def production(trained_model, tmp_path_factory) -> Iterator[Stack]:
     )  # fmt: skip
     with Stack(config) as stack:
         yield stack
-    drop_databases(prefix)
-
-
-def drop_databases(prefix: str) -> None:
-    engine = create_engine(postgres_url(SETTINGS, "postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for kind in ("trackers", "handoff", "reference", "channels"):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)'))
-    engine.dispose()
+    drop_production_state(SETTINGS, prefix)
 
 
 def say(stack: Stack, sender: str, message: str) -> str:

@@ -20,10 +20,9 @@ from bench.reliability import stored_events
 from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
 from bot.launcher import Stack, StackConfig
-from bot.profiles import ProductionSettings, ServiceMissing, require_services
+from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, require_services
 from tests.conftest import free_port
 from tests.helpers import API_TOKEN
-from tests.production.test_profile import drop_databases
 
 SETTINGS = ProductionSettings()
 
@@ -43,16 +42,18 @@ def workers(trained_model, tmp_path_factory) -> Iterator[Stack]:
     )  # fmt: skip
     with Stack(config) as stack:
         yield stack
-    drop_databases(prefix)
+    drop_production_state(SETTINGS, prefix)
 
 
-def rasa_workers(stack: Stack) -> list:
-    return psutil.Process(stack.services["rasa"].process.pid).children()  # type: ignore[union-attr]
+def live_children(stack: Stack, service: str) -> list:
+    """Worker processes still running (a killed one lingers as a zombie until reaped)."""
+    children = psutil.Process(stack.services[service].process.pid).children()  # type: ignore[union-attr]
+    return [c for c in children if c.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_the_launcher_starts_the_workers_it_was_asked_for(workers):
-    assert len(rasa_workers(workers)) == 3
-    assert len(psutil.Process(workers.services["actions"].process.pid).children()) == 2  # type: ignore[union-attr]
+    assert len(live_children(workers, "rasa")) == 3
+    assert len(live_children(workers, "actions")) == 2
 
 
 def test_push_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(workers):
@@ -91,7 +92,7 @@ def test_killing_a_worker_mid_load_loses_no_message(workers):
         await load
 
     asyncio.run(load_with_a_kill())
-    assert len(rasa_workers(workers)) == 2
+    assert len(live_children(workers, "rasa")) == 2
     events = stored_events(SETTINGS, f"{workers.config.database_prefix}_trackers", run_id)
     audit = totals([audit_conversation(s, sent, events.get(s, [])) for s, sent in outcome.sent.items()])
     answered = sum(m.acknowledged for sent in outcome.sent.values() for m in sent)
