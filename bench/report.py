@@ -51,12 +51,13 @@ def plot(run: Dict[str, Any], destination: Path) -> None:
     for name, facts in run["configs"].items():
         closed_points = [p for p in facts["points"] if p["shape"] == "closed"]
         open_points = [p for p in facts["points"] if p["shape"] == "open"]
-        closed.plot([p["level"] for p in closed_points], [p["throughput"] for p in closed_points], marker="o",
-                    label=name)  # fmt: skip
+        (line,) = closed.plot([p["level"] for p in closed_points], [p["throughput"] for p in closed_points],
+                              marker="o", label=name)  # fmt: skip
+        colour = line.get_color()  # one colour per variant in both panels
         opened.plot([p["level"] for p in open_points], [p["p95_ms"] for p in open_points], marker="o",
-                    label=f"{name} p95")  # fmt: skip
+                    color=colour, label=f"{name} p95")  # fmt: skip
         opened.plot([p["level"] for p in open_points], [p["p50_ms"] for p in open_points], marker=".",
-                    linestyle="--", label=f"{name} p50")  # fmt: skip
+                    color=colour, linestyle="--", label=f"{name} p50")  # fmt: skip
     closed.set(xscale="log", xlabel="concurrent conversations (closed loop)", ylabel="answered messages / s",
                title="Saturation throughput")  # fmt: skip
     opened.set(yscale="log", xlabel="offered messages / s (open loop, Poisson)", ylabel="latency ms",
