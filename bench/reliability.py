@@ -189,6 +189,8 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--rasa-workers", type=int, default=2)
     parser.add_argument("--action-workers", type=int, default=2)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--faults", nargs="*", choices=[name for _, name in SCHEDULE],
+                        help="inject only these faults (at their usual times)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     stop_cleanly_on_sigterm()
@@ -200,7 +202,8 @@ def main(argv: List[str] | None = None) -> int:
         return 1
     run_id = f"soak{uuid.uuid4().hex[:6]}"
     prefix = f"triage_{run_id}"
-    schedule = [] if args.no_faults else [(t * args.duration / 300.0, name) for t, name in SCHEDULE]
+    chosen = [(t, name) for t, name in SCHEDULE if args.faults is None or name in args.faults]
+    schedule = [] if args.no_faults else [(t * args.duration / 300.0, name) for t, name in chosen]
     log_dir = ROOT / "var" / "soak" / run_id
     config = StackConfig(
         rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(), desk_port=free_port(),
