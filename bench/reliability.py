@@ -26,10 +26,11 @@ from sqlalchemy import create_engine, text
 
 from bench.audit import audit_conversation, totals
 from bench.faults import FaultRecord, fault_actions
+from bench.report import commit
 from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import percentile
-from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm
+from bot.launcher import ROOT, Stack, StackConfig, free_port, stop_cleanly_on_sigterm
 from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, postgres_url, require_services
 
 RESULTS = ROOT / "bench" / "results"
@@ -39,14 +40,6 @@ SCHEDULE: List[Tuple[float, str]] = [
     (180, "restart_rabbitmq"),
     (240, "pause_postgres"),
 ]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def inject(schedule: List[Tuple[float, str]], actions: Dict[str, Any], t0: float,
@@ -227,7 +220,7 @@ def main(argv: List[str] | None = None) -> int:
     stored = Counter(event_key(sender, e) for sender, evs in events.items() for e in evs)
     latencies = [x * 1000 for x in outcome.latencies]
     run = {
-        "started": started, "commit": _commit(), "concurrency": args.concurrency, "duration_s": elapsed,
+        "started": started, "commit": commit(), "concurrency": args.concurrency, "duration_s": elapsed,
         "rasa_workers": args.rasa_workers, "action_workers": args.action_workers,
         "messages": sum(len(s) for s in outcome.sent.values()),
         "answered": sum(m.acknowledged for s in outcome.sent.values() for m in s),
@@ -249,13 +242,6 @@ def main(argv: List[str] | None = None) -> int:
     print("\n" + path.read_text(encoding="utf-8"))
     drop_production_state(settings, prefix)
     return 0 if audit.clean and not outcome.gave_up else 1
-
-
-def _commit() -> str:
-    import subprocess
-
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

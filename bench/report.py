@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -11,6 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+def commit() -> str:
+    """The checked-out commit, recorded with every result."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 def _fmt(value: Any, digits: int = 0) -> str:

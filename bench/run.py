@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from bench.load import LoadResult, closed_loop, open_loop
 from bench.processes import UsageSampler
 from bench.scenarios import ConversationPicker, load_conversations
 from bench.stats import summarise
-from bot.launcher import ROOT, Stack, StackConfig, stop_cleanly_on_sigterm, write_embedded_endpoints
+from bot.launcher import ROOT, Stack, StackConfig, free_port, stop_cleanly_on_sigterm, write_embedded_endpoints
 from bot.profiles import ProductionSettings, drop_production_state
 from bot.tools.nlu_report import TEST_SETS, evaluate
 
@@ -51,14 +50,6 @@ class Plan:
 FULL = Plan([1, 10, 50, 200], [10, 25, 50, 100], closed_duration_s=30, warmup_s=5, open_conversations=300,
             think_mean_s=2.0)  # fmt: skip
 QUICK = Plan([1, 10], [10], closed_duration_s=5, warmup_s=1, open_conversations=40, think_mean_s=0.5)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -184,11 +175,6 @@ def saturation_ratios(configs: Dict[str, Dict[str, Any]]) -> Dict[str, float]:
     return ratios
 
 
-def commit() -> str:
-    completed = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return completed.stdout.strip() or "unknown"
-
-
 def machine() -> str:
     import os
 
@@ -211,8 +197,9 @@ def main(argv: List[str] | None = None) -> int:
             print(f"error: no model at {model}; `make bench` trains both", file=sys.stderr)
             return 1
     plan = QUICK if args.quick else FULL
-    run: Dict[str, Any] = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
-                           "machine": machine(), "plan": plan.__dict__, "configs": {}}  # fmt: skip
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run: Dict[str, Any] = {"started": started, "commit": report.commit(), "machine": machine(), "plan": plan.__dict__,
+                           "configs": {}}  # fmt: skip
     chosen = [v for v in variants(args.ours, args.stock) if not args.only or v.name in args.only]
     f1_cache: Dict[Path, float] = {}
     for variant in chosen:

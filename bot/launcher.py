@@ -12,6 +12,7 @@ import argparse
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Rasa reports telemetry and crashes to the internet unless told not to.
 QUIET_OFFLINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (tests and benchmarks run beside `make run`)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 class StartupError(RuntimeError):

@@ -5,10 +5,11 @@ environment the processes get; nothing else changes."""
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Dict, Mapping, Tuple
+from typing import Any, Dict, Iterator, Mapping, Tuple
 
 PROFILES = ("embedded", "production")
 
@@ -68,8 +69,14 @@ def postgres_url(settings: ProductionSettings, database: str) -> str:
     return f"postgresql://{auth}@{host}:{port}/{database}"
 
 
-def ensure_database(settings: ProductionSettings, database: str) -> None:
-    """CREATE DATABASE when it does not exist yet (the stores create their tables)."""
+# The databases a production profile uses, each named ``<prefix>_<kind>``.
+DATABASE_KINDS = ("trackers", "handoff", "reference", "channels")
+
+
+@contextmanager
+def admin_cursor(settings: ProductionSettings) -> Iterator[Any]:
+    """A cursor on the server's ``postgres`` database, outside any transaction
+    (CREATE and DROP DATABASE cannot run inside one)."""
     import psycopg2
 
     host, port = settings.postgres
@@ -78,17 +85,23 @@ def ensure_database(settings: ProductionSettings, database: str) -> None:
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-            if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{database}"')
+            yield cursor
     finally:
         connection.close()
+
+
+def ensure_database(settings: ProductionSettings, database: str) -> None:
+    """CREATE DATABASE when it does not exist yet (the stores create their tables)."""
+    with admin_cursor(settings) as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{database}"')
 
 
 def production_environment(settings: ProductionSettings, prefix: str, actions_url: str) -> Dict[str, str]:
     """Everything the processes need for the production profile; databases named ``<prefix>_*``."""
     require_services(settings)
-    names = {kind: f"{prefix}_{kind}" for kind in ("trackers", "handoff", "reference", "channels")}
+    names = {kind: f"{prefix}_{kind}" for kind in DATABASE_KINDS}
     for database in names.values():
         ensure_database(settings, database)
     return {
@@ -127,18 +140,10 @@ def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
     import asyncio
 
     import aio_pika
-    import psycopg2
 
-    host, port = settings.postgres
-    connection = psycopg2.connect(host=host, port=port, user=settings.postgres_user,
-                                  password=settings.postgres_password or None, dbname="postgres")  # fmt: skip
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            for kind in ("trackers", "handoff", "reference", "channels"):
-                cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)')
-    finally:
-        connection.close()
+    with admin_cursor(settings) as cursor:
+        for kind in DATABASE_KINDS:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{kind}" WITH (FORCE)')
 
     async def delete_queue() -> None:
         rabbit_host, rabbit_port = settings.rabbitmq

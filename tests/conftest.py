@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -12,18 +11,12 @@ from typing import Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from bot.launcher import ROOT, Service, Stack, StackConfig, reference_service, write_embedded_endpoints
+from bot.launcher import ROOT, Service, Stack, StackConfig, free_port, reference_service, write_embedded_endpoints
 from tests.fakes import Answer, FakeBackend
 from tests.helpers import API_TOKEN
 
 MODEL = ROOT / "models" / "triage.tar.gz"
 SEED = ROOT / "seeds" / "demo.yml"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -14,29 +14,16 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.launcher import Stack, StackConfig
-from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, postgres_url, require_services
-from tests.conftest import free_port
-from tests.helpers import API_TOKEN, handed_over
-
-SETTINGS = ProductionSettings()
+from bot.launcher import Stack
+from bot.profiles import postgres_url
+from tests.helpers import handed_over
+from tests.production.conftest import SETTINGS, production_stack
 
 
 @pytest.fixture(scope="module")
 def production(trained_model, tmp_path_factory) -> Iterator[Stack]:
-    try:
-        require_services(SETTINGS)
-    except ServiceMissing as missing:
-        pytest.fail(str(missing))
-    prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
-    config = StackConfig(
-        model=trained_model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
-        desk_port=free_port(), log_dir=tmp_path_factory.mktemp("production"), profile="production",
-        database_prefix=prefix, env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw"},
-    )  # fmt: skip
-    with Stack(config) as stack:
+    with production_stack(trained_model, tmp_path_factory.mktemp("production")) as stack:
         yield stack
-    drop_production_state(SETTINGS, prefix)
 
 
 def say(stack: Stack, sender: str, message: str) -> str:

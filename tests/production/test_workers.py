@@ -19,30 +19,15 @@ from bench.faults import kill_rasa_worker
 from bench.reliability import stored_events
 from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
-from bot.launcher import Stack, StackConfig
-from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, require_services
-from tests.conftest import free_port
+from bot.launcher import Stack
 from tests.helpers import API_TOKEN
-
-SETTINGS = ProductionSettings()
+from tests.production.conftest import SETTINGS, production_stack
 
 
 @pytest.fixture(scope="module")
 def workers(trained_model, tmp_path_factory) -> Iterator[Stack]:
-    try:
-        require_services(SETTINGS)
-    except ServiceMissing as missing:
-        pytest.fail(str(missing))
-    prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
-    config = StackConfig(
-        model=trained_model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
-        desk_port=free_port(), log_dir=tmp_path_factory.mktemp("workers"), profile="production",
-        database_prefix=prefix, rasa_workers=3, action_workers=2,
-        env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw"},
-    )  # fmt: skip
-    with Stack(config) as stack:
+    with production_stack(trained_model, tmp_path_factory.mktemp("workers"), rasa_workers=3, action_workers=2) as stack:
         yield stack
-    drop_production_state(SETTINGS, prefix)
 
 
 def live_children(stack: Stack, service: str) -> list:
