@@ -113,6 +113,7 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
         "RABBITMQ_HOST": settings.rabbitmq[0], "RABBITMQ_PORT": str(settings.rabbitmq[1]),
         "RABBITMQ_USER": settings.rabbitmq_user, "RABBITMQ_PASSWORD": settings.rabbitmq_password,
         "RABBITMQ_QUEUE": f"{prefix}_events",
+        "RABBITMQ_EXCHANGE": f"{prefix}_exchange",  # one per deployment: no other stack's events in its queue
         # A Rasa worker that dies holding a conversation's lock blocks that conversation
         # until the lock expires (Rasa's default: 60 s). 20 s still exceeds a turn whose
         # backend read times out on every try (3 x 4 s with the default BACKEND_* settings).
@@ -135,7 +136,7 @@ def render_endpoints(template: Path, values: Mapping[str, str], destination: Pat
 
 def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
     """Remove what ``production_environment(settings, prefix, ...)`` created: the
-    ``<prefix>_*`` databases and the ``<prefix>_events`` queue (tests and benchmarks
+    ``<prefix>_*`` databases, the ``<prefix>_events`` queue and its exchange (tests and benchmarks
     clean up after themselves; an abandoned queue keeps collecting every event)."""
     import asyncio
 
@@ -152,5 +153,6 @@ def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
         async with broker:
             channel = await broker.channel()
             await channel.queue_delete(f"{prefix}_events")
+            await channel.exchange_delete(f"{prefix}_exchange")
 
     asyncio.run(delete_queue())

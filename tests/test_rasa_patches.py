@@ -108,3 +108,52 @@ def test_graphs_run_in_order_give_the_same_parse_as_dask(trained_model):
     in_order = [asyncio.run(agent.parse_message(t)) for t in texts]
     assert in_order == with_dask
     assert {p["intent"]["name"] for p in in_order} > {"greet"}
+
+
+def response_corpus() -> list:
+    """Responses of every event type Rasa knows, as it serialises them, and broken variants of each."""
+    from rasa.shared.core import events as rasa_events
+
+    samples = [
+        rasa_events.UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "x", "value": "1"}]),
+        rasa_events.ActionExecuted("utter_greet", policy="RulePolicy", confidence=1.0),
+        rasa_events.SlotSet("order_number", "10023"), rasa_events.SlotSet("tags", ["a", "b"]),
+        rasa_events.EntitiesAdded([{"entity": "email", "value": "a@b.c", "start": 0, "end": 5}]),
+        rasa_events.BotUttered("hello", {"buttons": []}), rasa_events.ActiveLoop("order_form"),
+        rasa_events.ActiveLoop(None), rasa_events.FollowupAction("action_x"), rasa_events.AllSlotsReset(),
+        rasa_events.Restarted(), rasa_events.SessionStarted(), rasa_events.ConversationPaused(),
+        rasa_events.ConversationResumed(), rasa_events.LoopInterrupted(True), rasa_events.ActionReverted(),
+        rasa_events.UserUtteranceReverted(), rasa_events.AgentUttered("hi"), rasa_events.ReminderCancelled("r"),
+        rasa_events.ActionExecutionRejected("action_x"),
+    ]  # fmt: skip
+    good = [event.as_dict() for event in samples]
+    broken = [
+        {**good[0], "text": 42}, {**good[2], "name": 7}, {k: v for k, v in good[2].items() if k != "value"},
+        {**good[1], "timestamp": "now"}, {**good[4], "entities": "none"}, {"event": "no_such_event"},
+        {"event": ["slot"]}, {"event": None}, "slot", {**good[0], "metadata": []},
+    ]  # fmt: skip
+    responses = [{"events": [event], "responses": []} for event in good + broken]
+    responses += [{"events": good}, {"responses": [{"text": "a"}]}, {}, {"events": good, "responses": ["text"]},
+                  {"events": good, "other": 1}, [], {"events": {"event": "slot"}}]  # fmt: skip
+    return responses
+
+
+def test_the_per_event_type_shortcut_accepts_only_what_the_full_schema_accepts(action):
+    verdicts = []
+    for response in response_corpus():
+        try:
+            jsonschema.validate(response, action.action_response_format_spec())
+            rasa_valid = True
+        except jsonschema.ValidationError:
+            rasa_valid = False
+        shortcut = rasa_speedups.plainly_valid(action, response)
+        assert not (shortcut and not rasa_valid), response
+        verdicts.append((rasa_valid, shortcut))
+        if rasa_valid:
+            assert rasa_speedups.validate_action_result(action, response) is True
+        else:
+            with pytest.raises(jsonschema.ValidationError):
+                rasa_speedups.validate_action_result(action, response)
+    # the shortcut took nearly every valid response; what it left went through the full check
+    assert sum(shortcut for _, shortcut in verdicts) >= sum(valid for valid, _ in verdicts) - 2
+    assert sum(not valid for valid, _ in verdicts) >= 9

@@ -19,7 +19,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
@@ -116,12 +116,14 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _row(message: Message) -> csr_matrix:
-        sparse = message.get_sparse_features(TEXT)[1]
-        dense = message.get_dense_features(TEXT)[1]
-        parts = [csr_matrix(f.features) for f in (sparse, dense) if f is not None]
+        """The message's sentence features side by side: sparse ones, then dense ones, each in the order the
+        featurizers added them (what ``get_sparse_features`` / ``get_dense_features`` combine, without also
+        combining the token-level features this classifier never reads)."""
+        sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+        parts = [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()]
         if len(parts) == 1:
-            return parts[0]
-        return hstack(parts).tocsr() if parts else csr_matrix((1, 0))
+            return csr_matrix(parts[0])
+        return hstack(parts, format="csr") if parts else csr_matrix((1, 0))
 
     @classmethod
     def _features(cls, messages: List[Message]) -> csr_matrix:

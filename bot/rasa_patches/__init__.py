@@ -11,7 +11,11 @@ and docs/performance.md give the figures.
 - ``idempotent_messages``: a resent message (same client ``message_id``) is not processed twice.
 - ``durable_trackers``: a tracker-store outage fails the turn instead of forking the conversation.
 - ``store_then_stream``: a turn's events are committed to SQL first, then published (one read fewer).
+- ``rule_lookup``: RulePolicy stops matching once it is further back than its longest rule.
+- ``state_memo``: a tracker's past states are computed once per added event, not once per policy.
+- ``tracker_cache``: a turn reuses the tracker the last turn saved while the database has nothing newer.
 - ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
+- ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
 """
 
@@ -19,13 +23,17 @@ from __future__ import annotations
 
 from bot.rasa_patches import (
     broker_redelivery,
+    durable_exchange,
     durable_trackers,
     gc_tuning,
     graph_runner,
     idempotent_messages,
+    rule_lookup,
     speedups,
     sqlite_wal,
+    state_memo,
     store_then_stream,
+    tracker_cache,
 )
 
 _applied = False
@@ -38,10 +46,14 @@ def apply_all() -> None:
         return
     speedups.apply()
     graph_runner.apply()
+    rule_lookup.apply()
+    state_memo.apply()
     gc_tuning.apply()
     idempotent_messages.apply()
     durable_trackers.apply()
     store_then_stream.apply()
+    tracker_cache.apply()  # wraps store_then_stream's retrieve and save
     sqlite_wal.apply()
     broker_redelivery.apply()
+    durable_exchange.apply()
     _applied = True

@@ -7,8 +7,9 @@ conversation's lock, skips a message that is already in the tracker, so a
 retry never runs a turn twice, however it races the first attempt. The REST
 channel then answers the retry with the replies stored the first time.
 
-Only messages a channel marked with ``client_message_id`` are checked (the
-check reads the tracker once more); Rasa's own generated ids are not.
+Only messages a channel marked with ``client_message_id`` are checked; Rasa's
+own generated ids are not. The check looks at the tracker through the tracker
+cache, so the turn that follows does not read the conversation a second time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, Dict, Iterable, List
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
+
+from bot.rasa_patches.tracker_cache import current_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ def already_received(events: Iterable[Any], message_id: str) -> bool:
 
 async def handle_message_once(self: MessageProcessor, message: UserMessage) -> List[Dict[str, Any]] | None:
     if message.message_id and client_message_id.get() == message.message_id:
-        tracker = await self.tracker_store.retrieve(message.sender_id)
+        tracker = await current_tracker(self.tracker_store, message.sender_id)
         if tracker is not None and already_received(tracker.events, message.message_id):
             logger.info("message %s of %s was already processed; not running it again", message.message_id,
                         message.sender_id)  # fmt: skip

@@ -1,0 +1,140 @@
+"""The event broker on the real RabbitMQ: a durable exchange, and no event silently routed nowhere."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import uuid
+
+import aio_pika
+import aiormq
+import pytest
+from rasa.core.brokers.pika import PikaEventBroker
+
+from bot.profiles import ServiceMissing, require_services
+from bot.rasa_patches import apply_all
+from bot.rasa_patches.durable_exchange import ExchangeNotDurable
+from tests.production.conftest import SETTINGS
+
+AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@pytest.fixture
+def names():
+    try:
+        require_services(SETTINGS)
+    except ServiceMissing as missing:
+        pytest.fail(str(missing))
+    apply_all()
+    prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
+    yield f"{prefix}_exchange", f"{prefix}_events"
+
+    async def remove() -> None:
+        async with await aio_pika.connect(AMQP) as connection:
+            channel = await connection.channel()
+            await channel.queue_delete(f"{prefix}_events")
+            await channel.exchange_delete(f"{prefix}_exchange")
+
+    asyncio.run(remove())
+
+
+async def settled(broker: PikaEventBroker) -> None:
+    for _ in range(100):
+        if not broker._background_tasks:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("publishing did not finish")
+
+
+def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(names):
+    exchange_name, queue_name = names
+
+    async def scenario() -> list:
+        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        await broker.connect()
+        async with await aio_pika.connect(AMQP) as admin:
+            channel = await admin.channel()
+            queue = await channel.declare_queue(queue_name, durable=True)
+            await queue.unbind(exchange_name, "")  # what a broker restart did to Rasa's non-durable exchange
+            broker.publish({"event": "user", "text": "routed nowhere"})
+            await settled(broker)
+            assert [e["text"] for e in broker._unpublished_events] == ["routed nowhere"]
+            await queue.bind(exchange_name, "")
+            broker.publish({"event": "user", "text": "after the binding is back"})
+            await settled(broker)
+            await settled(broker)  # the re-send of the kept event
+            received = []
+            while (message := await queue.get(timeout=5, fail=False)) is not None:
+                received.append(message.body.decode())
+                await message.ack()
+        await broker.close()
+        return received
+
+    received = asyncio.run(scenario())
+    assert sorted('"routed nowhere"' in body for body in received) == [False, True]
+
+
+def test_the_exchange_is_durable_and_a_non_durable_one_is_refused_with_advice(names):
+    exchange_name, queue_name = names
+
+    async def scenario() -> None:
+        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        await broker.connect()
+        await broker.close()
+        async with await aio_pika.connect(AMQP) as admin:
+            channel = await admin.channel()
+            with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):  # it exists, and durable
+                await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.FANOUT, durable=False)
+            channel = await admin.channel()
+            await channel.exchange_delete(exchange_name)
+            await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.FANOUT, durable=False)
+        with pytest.raises(ExchangeNotDurable, match="exchange_name"):
+            await PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name],
+                                  exchange_name=exchange_name).connect()  # fmt: skip
+
+    asyncio.run(scenario())
+
+
+def connection_pid(name: str) -> str:
+    listed = subprocess.run(["rabbitmqctl", "list_connections", "-q", "--no-table-headers", "pid", "client_properties"],
+                            check=True, capture_output=True, text=True).stdout  # fmt: skip
+    for line in listed.splitlines():
+        pid, _, properties = line.partition("\t")
+        if name in properties:
+            return pid
+    raise AssertionError(f"no RabbitMQ connection named {name} in {listed!r}")
+
+
+def test_events_in_flight_when_rabbitmq_cuts_the_connection_are_all_delivered(names, monkeypatch):
+    """aio-pika leaves publishes in flight at a cut waiting forever; they must time out and be sent again."""
+    exchange_name, queue_name = names
+    monkeypatch.setenv("BROKER_PUBLISH_TIMEOUT", "2")
+    sent = [str(number) for number in range(2000)]
+
+    async def scenario() -> set:
+        broker = PikaEventBroker(f"amqp://127.0.0.1?name={queue_name}", "guest", "guest", queues=[queue_name],
+                                 exchange_name=exchange_name)  # fmt: skip
+        await broker.connect()
+        pid = connection_pid(queue_name)
+        for text in sent:
+            broker.publish({"event": "user", "text": text})
+        await asyncio.sleep(0.05)  # some go out; then the loop is blocked while RabbitMQ closes the connection
+        subprocess.run(["rabbitmqctl", "close_connection", pid, "cut by the test"], check=True, capture_output=True)
+        received: set = set()
+        async with await aio_pika.connect(AMQP) as admin:
+            queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
+            for _ in range(60):  # the client reconnects; each confirmed publish sends what was kept
+                broker.publish({"event": "user", "text": "nudge"})
+                await asyncio.sleep(0.5)
+                while (message := await queue.get(timeout=5, fail=False)) is not None:
+                    received.add(json.loads(message.body)["text"])
+                    await message.ack()
+                if received >= set(sent):
+                    break
+        await broker.close()
+        return received
+
+    received = asyncio.run(scenario())
+    missing = set(sent) - received
+    assert not missing, f"{len(missing)} of {len(sent)} events never reached the queue"
