@@ -8,7 +8,9 @@ it saved last (least recently used first out) and hands one out again when
 the database agrees nothing happened since: the newest stored event of that
 conversation still has the id noted at the save. That one indexed query keeps
 the cache exact with several Rasa processes (another worker's turn adds a
-newer event), and with anything else that writes to the events table.
+newer event), and with anything else that writes to the events table. The
+same query answers "no such conversation" for a new one without building
+Rasa's full read.
 
 A tracker is handed out at most once (taken, not shared) and returns to the
 cache only when its turn is saved, so a turn that fails mid-way leaves nothing
@@ -135,11 +137,13 @@ _inner_save: Any = None
 
 async def retrieve_through_cache(self: SQLTrackerStore, sender_id: str) -> DialogueStateTracker | None:
     cache = cache_of(self)
-    if cache is not None and sender_id in cache:
-        tracker = cache.take(sender_id, newest_event_id(self, sender_id))
-        if tracker is not None:
-            return tracker
-    return await _inner_retrieve(self, sender_id)
+    if cache is None:
+        return await _inner_retrieve(self, sender_id)
+    newest = newest_event_id(self, sender_id)
+    if newest is None:
+        return None  # no event stored: Rasa's read would find nothing either (a new conversation)
+    tracker = cache.take(sender_id, newest) if sender_id in cache else None
+    return tracker if tracker is not None else await _inner_retrieve(self, sender_id)
 
 
 async def save_into_cache(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:

@@ -29,3 +29,44 @@ def test_the_array_scorer_gives_scikit_learns_probabilities():
     expected = model.predict_proba(tfidf.transform(rows))
     ours = np.vstack([scorer.probabilities(csr_matrix(rows[i])) for i in range(rows.shape[0])])
     np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_sentence_featurizer_gives_rasa_s_sentence_features_and_no_token_features():
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.sentence_count_vectors import SentenceCountVectorsFeaturizer
+
+    texts = ["where is my order", "i want a refund for order 10023", "cancle my subscription pls", "hi"]
+
+    def featurised(cls, storage_dir):
+        tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+        data = TrainingData([Message({TEXT: t, "intent": "x"}) for t in texts])
+        tokenizer.process_training_data(data)
+        config = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 3, "max_ngram": 5}
+        context = ExecutionContext(GraphSchema({}), node_name="count_vectors")
+        featurizer = cls(config, LocalModelStorage(storage_dir), Resource(cls.__name__), context)
+        featurizer.train(data)
+        messages = [Message({TEXT: t}) for t in texts + ["an unseen sentence"]]
+        tokenizer.process(messages)
+        featurizer.process(messages)
+        return messages
+
+    def of_type(message, kind):
+        return [f.features.toarray().tolist() for f in message.features if f.type == kind and f.attribute == TEXT]
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as rasa_dir, tempfile.TemporaryDirectory() as ours_dir:
+        rasa_messages = featurised(CountVectorsFeaturizer, Path(rasa_dir))
+        our_messages = featurised(SentenceCountVectorsFeaturizer, Path(ours_dir))
+    for rasa, ours in zip(rasa_messages, our_messages):
+        assert of_type(ours, FEATURE_TYPE_SENTENCE) == of_type(rasa, FEATURE_TYPE_SENTENCE) != []
+        assert of_type(ours, FEATURE_TYPE_SEQUENCE) == [] and of_type(rasa, FEATURE_TYPE_SEQUENCE) != []
