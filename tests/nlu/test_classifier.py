@@ -67,6 +67,6 @@ def test_the_sentence_featurizer_gives_rasa_s_sentence_features_and_no_token_fea
     with tempfile.TemporaryDirectory() as rasa_dir, tempfile.TemporaryDirectory() as ours_dir:
         rasa_messages = featurised(CountVectorsFeaturizer, Path(rasa_dir))
         our_messages = featurised(SentenceCountVectorsFeaturizer, Path(ours_dir))
-    for rasa, ours in zip(rasa_messages, our_messages):
+    for rasa, ours in zip(rasa_messages, our_messages, strict=True):
         assert of_type(ours, FEATURE_TYPE_SENTENCE) == of_type(rasa, FEATURE_TYPE_SENTENCE) != []
         assert of_type(ours, FEATURE_TYPE_SEQUENCE) == [] and of_type(rasa, FEATURE_TYPE_SEQUENCE) != []
