@@ -103,9 +103,10 @@ def brief(event: Dict[str, Any]) -> Dict[str, Any]:
     return {k: event.get(k) for k in keep if event.get(k) is not None}
 
 
-async def broker_events(settings: ProductionSettings, queue_name: str, run_id: str,
-                        log: BrokerLog) -> Counter:  # fmt: skip
-    """Drain the event queue: which events RabbitMQ carried for this run."""
+async def broker_events(settings: ProductionSettings, queue_name: str, run_id: str, log: BrokerLog,
+                        settle_s: float = 30.0) -> Counter:  # fmt: skip
+    """Drain the event queue: which events RabbitMQ carried for this run. The stream is asynchronous (events
+    refused during a fault are re-sent later), so draining ends only when nothing has arrived for ``settle_s``."""
     import aio_pika
 
     host, port = settings.rabbitmq
@@ -115,10 +116,15 @@ async def broker_events(settings: ProductionSettings, queue_name: str, run_id: s
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(queue_name, durable=True)
+        quiet_since = time.monotonic()
         while True:
             message = await queue.get(timeout=5, fail=False)
             if message is None:
-                break
+                if time.monotonic() - quiet_since >= settle_s:
+                    break
+                await asyncio.sleep(1)
+                continue
+            quiet_since = time.monotonic()
             await message.ack()
             event = json.loads(message.body)
             sender = event.get("sender_id", "")

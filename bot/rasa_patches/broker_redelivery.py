@@ -8,14 +8,22 @@ Two ways around that lost events in our fault runs:
   their confirmation waiting forever: no error, no re-send. With one Rasa
   worker saturated (its sibling killed) thousands are in flight at once; a
   RabbitMQ restart then lost 533 of 16,223 events, and a forced close of the
-  connection with 4,000 in flight lost 3,980 of them. Here a publish that is
-  not confirmed within ``BROKER_PUBLISH_TIMEOUT`` seconds (default 10) counts
-  as failed, as does one whose confirmation a closing channel cancels (Rasa
-  only catches ``Exception``, not ``CancelledError``).
+  connection with 2,000 in flight lost 1,980 of them. Here, when the
+  connection is restored, every publish begun before it and still waiting is
+  cancelled, and a cancelled one is kept (Rasa only catches ``Exception``,
+  not ``CancelledError``). A publish not confirmed within
+  ``BROKER_PUBLISH_TIMEOUT`` seconds (default 60) is kept too: a backstop,
+  generous because a busy RabbitMQ can take seconds to confirm (a 10 s limit
+  re-sent tens of thousands of events that were merely slow in a soak run).
 - Events that fail after the reconnect - while the channel and exchange are
   still being restored - would wait for the next reconnect, which may never
-  come (227 events lost in one run). Here every confirmed publish also sends
-  whatever is still waiting.
+  come (227 events lost in one run). Here a confirmed publish also starts
+  sending what is still waiting.
+- Rasa sends everything waiting at once, one task per event: after a restart
+  with tens of thousands kept, that storm starved the worker's turns (a soak
+  run had customers waiting 16 s at p95). Here one drain per broker sends
+  them in batches of ``DRAIN_BATCH``, and stops at the first failure until
+  the next confirmed publish.
 
 A publish that timed out may still have reached RabbitMQ, so delivery is
 at-least-once: consumers de-duplicate on (``sender_id``, ``event``,
@@ -28,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Set
 
 from rasa.core.brokers.pika import PikaEventBroker
 
@@ -36,30 +44,84 @@ logger = logging.getLogger(__name__)
 
 
 def publish_timeout_s() -> float:
-    raw = os.environ.get("BROKER_PUBLISH_TIMEOUT", "10")
+    raw = os.environ.get("BROKER_PUBLISH_TIMEOUT", "60")
     try:
         return float(raw)
     except ValueError as error:
         raise ValueError(f"BROKER_PUBLISH_TIMEOUT must be a number of seconds, not {raw!r}") from error
 
 
-async def publish_confirmed_or_kept(self: PikaEventBroker, event: Dict[str, Any],
-                                    headers: Dict[str, str] | None = None) -> None:  # fmt: skip
-    if self._exchange is None:
-        return
+DRAIN_BATCH = 100  # kept events re-sent at a time: enough to catch up, few enough not to starve the turns
+_DRAIN = "_triage_drain"  # on a broker: the task sending kept events, while one runs
+
+
+_IN_FLIGHT = "_triage_in_flight"  # on a broker: publishing tasks still waiting for their confirmation
+
+
+def in_flight(broker: PikaEventBroker) -> Set[asyncio.Task]:
+    tasks: Set[asyncio.Task] = broker.__dict__.setdefault(_IN_FLIGHT, set())
+    return tasks
+
+
+async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: Dict[str, str] | None) -> bool:
+    """Publish and wait for RabbitMQ's confirmation; on any failure keep the event and return False."""
+    if broker._exchange is None:
+        return False
+    task = asyncio.current_task()
+    waiting = in_flight(broker)
     try:
-        await asyncio.wait_for(self._exchange.publish(self._message(event, headers), ""), publish_timeout_s())
+        if task is not None:
+            waiting.add(task)
+        await asyncio.wait_for(broker._exchange.publish(broker._message(event, headers), ""), publish_timeout_s())
+        return True
     except (Exception, asyncio.CancelledError) as error:  # unconfirmed in time, refused, unrouted, or cut off
         logger.warning("event %s of %s not confirmed by RabbitMQ (%s); kept to send again", event.get("event"),
                        event.get("sender_id"), type(error).__name__)  # fmt: skip
-        if self.should_keep_unpublished_messages:
-            self._unpublished_events.append(event)
-        if isinstance(error, asyncio.CancelledError) or self.raise_on_failure:
+        if broker.should_keep_unpublished_messages:
+            broker._unpublished_events.append(event)
+        if isinstance(error, asyncio.CancelledError) or broker.raise_on_failure:
             raise
-        return
-    if self._unpublished_events:  # RabbitMQ accepts events again: send what waits
-        self._publish_unpublished_messages()
+        return False
+    finally:
+        waiting.discard(task)  # type: ignore[arg-type]
+
+
+async def drain(broker: PikaEventBroker) -> None:
+    """Send the kept events, a batch at a time, until none is left or RabbitMQ fails again."""
+    try:
+        while broker._unpublished_events:
+            batch = [broker._unpublished_events.popleft()
+                     for _ in range(min(DRAIN_BATCH, len(broker._unpublished_events)))]  # fmt: skip
+            sent = await asyncio.gather(*(publish_once(broker, event, None) for event in batch))
+            if not all(sent):
+                return  # the failed ones are kept again; the next confirmed publish starts a new drain
+    finally:
+        broker.__dict__[_DRAIN] = None
+
+
+def start_drain(broker: PikaEventBroker, *_: Any, **__: Any) -> None:
+    if broker._unpublished_events and broker.__dict__.get(_DRAIN) is None:
+        broker.__dict__[_DRAIN] = broker._loop.create_task(drain(broker))
+
+
+def on_reconnect(broker: PikaEventBroker, *_: Any, **__: Any) -> None:
+    """Rasa's reconnect callback: publishes begun on the lost connection will never be confirmed, so they are
+    cancelled (and kept); then everything kept is sent again, a batch at a time."""
+    stuck = list(in_flight(broker))
+    for task in stuck:
+        task.cancel()
+    if stuck:
+        logger.warning("RabbitMQ connection restored: %d publishes from before it cancelled and kept", len(stuck))
+        broker._loop.call_soon(start_drain, broker)  # after the cancelled tasks have kept their events
+    start_drain(broker)
+
+
+async def publish_confirmed_or_kept(self: PikaEventBroker, event: Dict[str, Any],
+                                    headers: Dict[str, str] | None = None) -> None:  # fmt: skip
+    if await publish_once(self, event, headers):
+        start_drain(self)  # RabbitMQ accepts events again: send what waits
 
 
 def apply() -> None:
     PikaEventBroker._publish = publish_confirmed_or_kept
+    PikaEventBroker._publish_unpublished_messages = on_reconnect
