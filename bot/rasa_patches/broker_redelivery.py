@@ -83,7 +83,7 @@ async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: 
             raise
         return False
     finally:
-        waiting.discard(task)  # type: ignore[arg-type]
+        waiting.discard(task)
 
 
 async def drain(broker: PikaEventBroker) -> None:
