@@ -53,9 +53,14 @@ def publish_timeout_s() -> float:
 
 DRAIN_BATCH = 100  # kept events re-sent at a time: enough to catch up, few enough not to starve the turns
 _DRAIN = "_triage_drain"  # on a broker: the task sending kept events, while one runs
-
-
 _IN_FLIGHT = "_triage_in_flight"  # on a broker: publishing tasks still waiting for their confirmation
+_TIMEOUT = "_triage_publish_timeout_s"  # on a broker: BROKER_PUBLISH_TIMEOUT, read once (not per event)
+
+
+def timeout_of(broker: PikaEventBroker) -> float:
+    if _TIMEOUT not in broker.__dict__:
+        broker.__dict__[_TIMEOUT] = publish_timeout_s()
+    return float(broker.__dict__[_TIMEOUT])
 
 
 def in_flight(broker: PikaEventBroker) -> Set[asyncio.Task]:
@@ -72,7 +77,7 @@ async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: 
     try:
         if task is not None:
             waiting.add(task)
-        await asyncio.wait_for(broker._exchange.publish(broker._message(event, headers), ""), publish_timeout_s())
+        await asyncio.wait_for(broker._exchange.publish(broker._message(event, headers), ""), timeout_of(broker))
         return True
     except (Exception, asyncio.CancelledError) as error:  # unconfirmed in time, refused, unrouted, or cut off
         logger.warning("event %s of %s not confirmed by RabbitMQ (%s); kept to send again", event.get("event"),
