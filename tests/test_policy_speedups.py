@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import List, Tuple
 
+import pytest
 from rasa.core.agent import Agent
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.core.generator import TrainingDataGenerator
@@ -21,12 +23,18 @@ def rule_policy(agent: Agent) -> RulePolicy:
                 if isinstance(node._component, RulePolicy))  # fmt: skip
 
 
-def test_the_shortcut_finds_the_keys_rasa_finds(trained_model: Path):
+@pytest.fixture(scope="module")
+def agent_and_trackers(trained_model: Path) -> Tuple[Agent, List]:
+    """The trained model, and a tracker for every story and rule of the training data."""
     agent = Agent.load(str(trained_model))
-    policy, domain = rule_policy(agent), agent.domain
     importer = TrainingDataImporter.load_from_dict(domain_path=str(ROOT / "domain.yml"),
                                                    training_data_paths=[str(ROOT / "data")])  # fmt: skip
-    trackers = TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0).generate()
+    return agent, TrainingDataGenerator(importer.get_stories(), agent.domain, augmentation_factor=0).generate()
+
+
+def test_the_shortcut_finds_the_keys_rasa_finds(agent_and_trackers):
+    agent, trackers = agent_and_trackers
+    policy, domain = rule_policy(agent), agent.domain
     checked = matched = 0
     for tracker in trackers:
         for prior, _ in tracker.generate_all_prior_trackers():
