@@ -17,6 +17,7 @@ and docs/performance.md give the figures.
 - ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
 - ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
+- ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.rasa_patches import (
     gc_tuning,
     graph_runner,
     idempotent_messages,
+    pooled_endpoints,
     rule_lookup,
     speedups,
     sqlite_wal,
@@ -56,4 +58,5 @@ def apply_all() -> None:
     sqlite_wal.apply()
     broker_redelivery.apply()
     durable_exchange.apply()
+    pooled_endpoints.apply()
     _applied = True

@@ -1,0 +1,120 @@
+"""Calls to the action server reuse their HTTP connections.
+
+Rasa 3.6's ``EndpointConfig.request`` opens an aiohttp ``ClientSession`` - a
+connector, a new TCP connection, then the teardown of all three - for every
+call to the action server, and a form turn makes two or three such calls.
+Replaying a turn's action calls against the action server measured 0.6 to
+0.9 ms less per call with one kept session (docs/performance.md), nearly all
+of it Rasa's CPU.
+
+Here each event loop keeps one session per endpoint configuration (URL,
+headers, basic auth, CA file) and every request goes through it, with Rasa's
+own headers, parameters, timeout and error handling. Idle connections are
+dropped after ``KEEPALIVE_S``, well before Sanic (the action server) closes
+them after its 5 s keep-alive timeout, so a request never goes out on a
+connection the server is closing. The sessions are closed when the Rasa
+server stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import weakref
+from typing import Any, Dict, Tuple
+
+import aiohttp
+from aiohttp.client_exceptions import ContentTypeError
+from rasa.core.channels import channel as rasa_channels
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+from rasa.shared.exceptions import FileNotFoundException
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+KEEPALIVE_S = 2.0  # below Sanic's default KEEP_ALIVE_TIMEOUT of 5 s
+
+SessionKey = Tuple[Any, ...]
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[SessionKey, aiohttp.ClientSession]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def session_key(endpoint: EndpointConfig) -> SessionKey:
+    auth = tuple(sorted(endpoint.basic_auth.items())) if endpoint.basic_auth else ()
+    return endpoint.url, tuple(sorted(endpoint.headers.items())), auth, endpoint.cafile
+
+
+def kept_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    """This loop's session for ``endpoint``'s configuration, opened on first use."""
+    sessions = _sessions.setdefault(asyncio.get_running_loop(), {})
+    key = session_key(endpoint)
+    session = sessions.get(key)
+    if session is None or session.closed:
+        auth = endpoint.basic_auth
+        session = aiohttp.ClientSession(  # what Rasa's EndpointConfig.session() sets, with a kept connector
+            headers=endpoint.headers,
+            auth=aiohttp.BasicAuth(auth["username"], auth["password"]) if auth else None,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S),
+        )
+        sessions[key] = session
+    return session
+
+
+async def close_kept_sessions(*_: Any) -> None:
+    loop = asyncio.get_running_loop()
+    for session in list(_sessions.pop(loop, {}).values()):
+        await session.close()
+
+
+def ssl_context(endpoint: EndpointConfig) -> ssl.SSLContext | None:
+    if not endpoint.cafile:
+        return None
+    try:
+        return ssl.create_default_context(cafile=endpoint.cafile)
+    except FileNotFoundError as error:
+        raise FileNotFoundException(
+            f"Failed to find certificate file, '{os.path.abspath(endpoint.cafile)}' does not exist."
+        ) from error
+
+
+async def request_on_kept_session(
+    self: EndpointConfig,
+    method: str = "post",
+    subpath: str | None = None,
+    content_type: str | None = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Any | None:
+    """Rasa's ``EndpointConfig.request``, on the loop's kept session instead of a new one."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(kwargs.pop("headers", None) or {})
+    headers.update(self.headers)
+    async with kept_session(self).request(
+        method,
+        concat_url(self.url, subpath),
+        headers=headers,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        ssl=ssl_context(self),
+        **kwargs,
+    ) as response:
+        if response.status >= 400:
+            raise ClientResponseError(response.status, response.reason, await response.content.read())
+        try:
+            return await response.json()
+        except ContentTypeError:
+            return None
+
+
+_rasa_register = rasa_channels.register
+
+
+def register_and_close_sessions_on_stop(input_channels: Any, app: Any, route: str | None) -> None:
+    _rasa_register(input_channels, app, route)
+    app.register_listener(close_kept_sessions, "after_server_stop")
+
+
+def apply() -> None:
+    EndpointConfig.request = request_on_kept_session
+    rasa_channels.register = register_and_close_sessions_on_stop

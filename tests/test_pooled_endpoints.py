@@ -1,0 +1,86 @@
+"""Calls through Rasa's EndpointConfig reuse one connection and behave as Rasa's own."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+import pytest
+from aiohttp import web
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.rasa_patches import apply_all, pooled_endpoints
+
+
+async def serve(peers: List[str]) -> web.AppRunner:
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(str(request.transport.get_extra_info("peername")))  # type: ignore[union-attr]
+        body = await request.json()
+        if body.get("fail"):
+            return web.Response(status=500, text="the action server broke")
+        if body.get("plain"):
+            return web.Response(text="not json")
+        return web.json_response({"echo": body, "token": request.query.get("token"),
+                                  "header": request.headers.get("X-Team")})  # fmt: skip
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
+def url_of(runner: web.AppRunner) -> str:
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}/webhook"
+
+
+def test_requests_share_one_connection_and_keep_rasas_behaviour():
+    apply_all()
+    peers: List[str] = []
+
+    async def scenario() -> None:
+        runner = await serve(peers)
+        endpoint = EndpointConfig(url_of(runner), token="secret", headers={"X-Team": "triage"})
+        try:
+            first = await endpoint.request(json={"n": 1}, method="post")
+            second = await endpoint.request(json={"n": 2}, method="post")
+            assert first == {"echo": {"n": 1}, "token": "secret", "header": "triage"}
+            assert second["echo"] == {"n": 2}
+            assert await endpoint.request(json={"plain": True}) is None  # not JSON: None, as Rasa answers
+            with pytest.raises(ClientResponseError) as failure:
+                await endpoint.request(json={"fail": True})
+            assert failure.value.status == 500 and b"broke" in failure.value.text
+            assert len(set(peers)) == 1, peers  # one TCP connection for every call
+            await asyncio.sleep(pooled_endpoints.KEEPALIVE_S + 0.5)  # idle: the client lets it go first
+            assert (await endpoint.request(json={"n": 3}))["echo"] == {"n": 3}
+            assert len(set(peers)) == 2
+        finally:
+            await pooled_endpoints.close_kept_sessions()
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+
+
+def test_each_event_loop_and_endpoint_gets_its_own_session():
+    apply_all()
+    peers: List[str] = []
+
+    async def scenario() -> List[object]:
+        runner = await serve(peers)
+        try:
+            one, other = EndpointConfig(url_of(runner)), EndpointConfig(url_of(runner), headers={"X-Team": "b"})
+            sessions = [pooled_endpoints.kept_session(one), pooled_endpoints.kept_session(one),
+                        pooled_endpoints.kept_session(other)]  # fmt: skip
+            assert sessions[0] is sessions[1] and sessions[0] is not sessions[2]
+            await one.request(json={})
+            return sessions
+        finally:
+            await pooled_endpoints.close_kept_sessions()
+            await runner.cleanup()
+
+    first_loop = asyncio.run(scenario())
+    second_loop = asyncio.run(scenario())  # a new loop never gets a session bound to a closed one
+    assert first_loop[0] is not second_loop[0]
+    assert all(session.closed for session in first_loop + second_loop)  # type: ignore[attr-defined]
