@@ -149,6 +149,22 @@ def failure_windows(outcome: Outcome, records: List[FaultRecord], horizon_s: flo
     return windows
 
 
+def given_up(outcome: Outcome, events: Dict[str, List[Dict[str, Any]]], limit: int = 10) -> List[Dict[str, Any]]:
+    """The messages customers gave up on: what they got on each attempt and what the tracker holds for them,
+    so a give-up can be explained without the logs."""
+    cases = []
+    for sender, sent in sorted(outcome.sent.items()):
+        for message in sent:
+            if message.acknowledged or not message.attempts:
+                continue
+            stored = events.get(sender, [])
+            at = next((i for i, e in enumerate(stored) if e.get("message_id") == message.message_id), None)
+            cases.append({"sender": sender, "text": message.text, "attempts": message.attempts,
+                          "errors": dict(Counter(message.errors)),
+                          "stored_turn": [] if at is None else [brief(e) for e in stored[at:at + 12]]})  # fmt: skip
+    return cases[:limit]
+
+
 def report(run: Dict[str, Any], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "reliability.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
@@ -175,6 +191,10 @@ def report(run: Dict[str, Any], directory: Path) -> Path:
     for window in run["faults"]:
         cells = ("fault", "at_s", "service_back_after_s", "failed_attempts", "last_failure_after_fault_s", "errors")
         lines.append("| " + " | ".join(str(window[cell]) for cell in cells) + " |")
+    if run["given_up_messages"]:
+        lines += ["", "Messages given up on (first ten; the stored turn is in reliability.json):", ""]
+        lines += [f"- {case['sender']}: {case['text']!r}, {case['attempts']} attempts, {case['errors']}"
+                  for case in run["given_up_messages"]]  # fmt: skip
     path = directory / "reliability.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -242,6 +262,7 @@ def main(argv: List[str] | None = None) -> int:
                                             "broker": broker_log.get(sender, [])}
                                    for sender in sorted({k[0] for k in (stored - broker) + (broker - stored)})[:3]}},
         "faults": failure_windows(outcome, records),
+        "given_up_messages": given_up(outcome, events),
         "log_dir": str(log_dir),
     }  # fmt: skip
     path = report(run, args.out)
