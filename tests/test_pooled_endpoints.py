@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import List
 
 import pytest
@@ -84,3 +85,14 @@ def test_each_event_loop_and_endpoint_gets_its_own_session():
     second_loop = asyncio.run(scenario())  # a new loop never gets a session bound to a closed one
     assert first_loop[0] is not second_loop[0]
     assert all(session.closed for session in first_loop + second_loop)  # type: ignore[attr-defined]
+
+
+def test_request_bodies_are_the_same_json_and_the_domain_text_follows_the_domain_in_use():
+    domain = {"slots": {"order_number": {"type": "text"}}, "responses": {"utter_greet": [{"text": "Hi / hello é"}]}}
+    body = {"next_action": "validate_order_lookup_form", "tracker": {"events": [{"confidence": 0.1}]}, "domain": domain}
+    for sample in (body, {"domain": domain}, {"next_action": "x"}, [1, "two"], {"nan": float("nan")}):
+        text = pooled_endpoints.request_json(sample)
+        assert json.loads(text) == sample or sample.get("nan") is not None  # type: ignore[union-attr]
+    assert "NaN" in pooled_endpoints.request_json({"nan": float("nan")})  # refused by ujson: json.dumps decides
+    other = {"slots": {}}
+    assert json.loads(pooled_endpoints.request_json({"domain": other})) == {"domain": other}  # a new domain dict

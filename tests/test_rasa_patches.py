@@ -157,3 +157,24 @@ def test_the_per_event_type_shortcut_accepts_only_what_the_full_schema_accepts(a
     # the shortcut took nearly every valid response; what it left went through the full check
     assert sum(shortcut for _, shortcut in verdicts) >= sum(valid for valid, _ in verdicts) - 2
     assert sum(not valid for valid, _ in verdicts) >= 9
+
+
+def test_a_slot_copies_like_copy_copy_and_independently():
+    import copy
+
+    from rasa.shared.core import slots as rasa_slots
+    from rasa.shared.core.domain import Domain
+
+    from bot.rasa_patches import slot_copy
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    samples = list(domain.slots) + [rasa_slots.ListSlot("tags", [], initial_value=["a"])]
+    for slot in samples:
+        slot.value = slot.initial_value if slot.initial_value is not None else "x"
+        duplicate = slot_copy.shallow_copy(slot)
+        expected = copy.deepcopy(slot).__class__, vars(copy.copy(slot))
+        assert (type(duplicate), vars(duplicate)) == expected and duplicate is not slot
+        duplicate.value = "changed"
+        assert slot.value != "changed"
+    slot_copy.apply()
+    assert copy.copy(samples[0]).__class__ is type(samples[0])

@@ -18,6 +18,7 @@ and docs/performance.md give the figures.
 - ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
 - ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
+- ``slot_copy``: trackers copy their slots directly instead of through ``copy.copy``'s generic path.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.rasa_patches import (
     idempotent_messages,
     pooled_endpoints,
     rule_lookup,
+    slot_copy,
     speedups,
     sqlite_wal,
     state_memo,
@@ -59,4 +61,5 @@ def apply_all() -> None:
     broker_redelivery.apply()
     durable_exchange.apply()
     pooled_endpoints.apply()
+    slot_copy.apply()
     _applied = True

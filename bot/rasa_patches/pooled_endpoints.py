@@ -7,6 +7,12 @@ Replaying a turn's action calls against the action server measured 0.6 to
 0.9 ms less per call with one kept session (docs/performance.md), nearly all
 of it Rasa's CPU.
 
+Request bodies are written by ``request_json``: ujson (already a Rasa
+dependency) for the tracker, and the domain - Rasa sends its 26 kB with every
+call to a form's validation action, the same dict each time - serialised
+once per loaded domain and spliced in. That halves the 0.7 ms ``json.dumps``
+spent on a 36 kB form-validation request.
+
 Here each event loop keeps one session per endpoint configuration (URL,
 headers, basic auth, CA file) and every request goes through it, with Rasa's
 own headers, parameters, timeout and error handling. Idle connections are
@@ -19,12 +25,14 @@ server stops.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import ssl
 import weakref
 from typing import Any, Dict, Tuple
 
 import aiohttp
+import ujson
 from aiohttp.client_exceptions import ContentTypeError
 from rasa.core.channels import channel as rasa_channels
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
@@ -37,6 +45,37 @@ SessionKey = Tuple[Any, ...]
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[SessionKey, aiohttp.ClientSession]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+class DomainJson:
+    """The JSON text of the domain dict Rasa puts in action calls (``Domain.as_dict()`` returns the same
+    object every time), kept while that object is the one in use."""
+
+    def __init__(self) -> None:
+        self._domain: Dict[str, Any] | None = None  # held, so its id cannot be reused by another dict
+        self._text = ""
+
+    def text_of(self, domain: Dict[str, Any]) -> str:
+        if domain is not self._domain:
+            self._domain, self._text = domain, ujson.dumps(domain)
+        return self._text
+
+
+_domain_json = DomainJson()
+
+
+def request_json(body: Any) -> str:
+    """JSON text for a request body; a body carrying the domain gets the domain's kept text. Anything ujson
+    refuses (NaN, an unknown type) goes to ``json.dumps``, which decides as Rasa's own request would."""
+    try:
+        domain = body.get("domain") if isinstance(body, dict) else None
+        if not isinstance(domain, dict):
+            return str(ujson.dumps(body))
+        rest = ujson.dumps({key: value for key, value in body.items() if key != "domain"})
+        separator = "," if len(rest) > 2 else ""
+        return f'{rest[:-1]}{separator}"domain":{_domain_json.text_of(domain)}}}'
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(body)
 
 
 def session_key(endpoint: EndpointConfig) -> SessionKey:
@@ -56,6 +95,7 @@ def kept_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
             auth=aiohttp.BasicAuth(auth["username"], auth["password"]) if auth else None,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S),
+            json_serialize=request_json,
         )
         sessions[key] = session
     return session
