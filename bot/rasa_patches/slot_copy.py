@@ -28,4 +28,4 @@ def shallow_copy(slot: S) -> S:
 
 
 def apply() -> None:
-    Slot.__copy__ = shallow_copy  # type: ignore[attr-defined]
+    Slot.__copy__ = shallow_copy
