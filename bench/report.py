@@ -51,6 +51,12 @@ def markdown_table(run: Dict[str, Any]) -> str:
                      f"| {_fmt(facts.get('heldout_macro_f1'), 3)} | {_fmt(facts['idle_rss_mb'])} |")  # fmt: skip
     if "ratios" in run:
         lines += ["", "Saturation ratios: " + ", ".join(f"{k} {v:.1f}x" for k, v in run["ratios"].items())]
+    if run.get("interleaved"):
+        paired = run["interleaved"]
+        lines += ["", f"Interleaved ({paired['pair']}, both stacks up, loaded in turn at {paired['concurrency']} "
+                      f"conversations for {paired['duration_s']:g} s each): per round "
+                      + ", ".join(f"{r:.2f}x" for r in paired["ratios"])
+                      + f"; median {paired['median']:.2f}x, lowest {paired['min']:.2f}x"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -45,11 +46,16 @@ class Plan:
     warmup_s: float
     open_conversations: int
     think_mean_s: float
+    # The interleaved comparison: both stacks up at once, loaded in turn, so drift hits both alike.
+    ratio_rounds: int = 4
+    ratio_duration_s: float = 15
+    ratio_concurrency: int = 10
 
 
 FULL = Plan([1, 10, 50, 200], [10, 25, 50, 100], closed_duration_s=30, warmup_s=5, open_conversations=300,
             think_mean_s=2.0)  # fmt: skip
-QUICK = Plan([1, 10], [10], closed_duration_s=5, warmup_s=1, open_conversations=40, think_mean_s=0.5)
+QUICK = Plan([1, 10], [10], closed_duration_s=5, warmup_s=1, open_conversations=40, think_mean_s=0.5, ratio_rounds=1,
+             ratio_duration_s=3)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,45 @@ def bench_variant(variant: Variant, plan: Plan, seed: int) -> Dict[str, Any]:
             "points": points, "saturation": saturation, "idle_rss_mb": idle.usage["rasa"].rss_mb}  # fmt: skip
 
 
+def interleaved_ratio(ours: Variant, base: Variant, plan: Plan, seed: int) -> Dict[str, Any]:
+    """Throughput of ``ours`` over ``base`` with both stacks running, loaded in turn within each round (and in
+    alternating order), so that this machine's drift - tens of percent within minutes - hits both alike.
+    The per-variant runs above measure one variant after the other, minutes apart."""
+    conversations = load_conversations()
+    print(f"\n[interleaved] {ours.name} against {base.name}: {plan.ratio_rounds} rounds of "
+          f"{plan.ratio_duration_s:g} s each at {plan.ratio_concurrency} conversations ...", flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-ratio-") as tmp:
+        stacks: Dict[str, Stack] = {}
+        rounds: List[Dict[str, float]] = []
+        try:
+            for variant in (base, ours):
+                stacks[variant.name] = start_stack(variant, Path(tmp) / variant.name)
+            for name, stack in stacks.items():
+                asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, f"{name}-rw"))
+                wait_until_idle(stack)
+            for number in range(plan.ratio_rounds):
+                order = list(stacks) if number % 2 == 0 else list(reversed(stacks))
+                row: Dict[str, float] = {}
+                for name in order:
+                    picker = ConversationPicker(conversations, seed)
+                    load = closed_loop(stacks[name].rasa_url, picker, plan.ratio_concurrency, plan.ratio_duration_s,
+                                       2, f"{name}-r{number}")  # fmt: skip
+                    row[name] = summarise(asyncio.run(load)).throughput
+                    wait_until_idle(stacks[name])
+                rounds.append(row)
+                ratio = row[ours.name] / row[base.name] if row[base.name] else float("nan")
+                print(f"  round {number + 1}: {base.name} {row[base.name]:.1f} msg/s, {ours.name} "
+                      f"{row[ours.name]:.1f} msg/s: {ratio:.2f}x", flush=True)  # fmt: skip
+        finally:
+            for stack in stacks.values():
+                stack.stop()
+                drop_databases(stack)
+    ratios = [row[ours.name] / row[base.name] for row in rounds if row[base.name]]
+    return {"pair": f"{ours.name} / {base.name}", "concurrency": plan.ratio_concurrency,
+            "duration_s": plan.ratio_duration_s, "rounds": rounds, "ratios": ratios,
+            "median": statistics.median(ratios) if ratios else 0.0, "min": min(ratios, default=0.0)}  # fmt: skip
+
+
 def heldout_f1(model: Path, name: str) -> float:
     summary = evaluate(model, TEST_SETS["heldout"], ROOT / "results" / "bench-nlu" / name)
     return float(summary["intent_macro_f1"])  # type: ignore[arg-type]
@@ -210,6 +255,9 @@ def main(argv: List[str] | None = None) -> int:
                 f1_cache[variant.model] = heldout_f1(variant.model, variant.model.stem)
             run["configs"][variant.name]["heldout_macro_f1"] = f1_cache[variant.model]
     run["ratios"] = saturation_ratios(run["configs"])
+    by_name = {v.name: v for v in chosen}
+    if "ours" in by_name and "stock" in by_name:
+        run["interleaved"] = interleaved_ratio(by_name["ours"], by_name["stock"], plan, args.seed)
     paths = report.write(run, args.out)
     print("\n" + paths["table"].read_text(encoding="utf-8"))
     print(f"Written: {', '.join(str(p) for p in paths.values())}")

@@ -57,3 +57,19 @@ def test_scripted_turns_check_their_replies_and_the_mix_is_reproducible():
     first = [picker.next().name for _ in range(50)]
     again = [same_seed.next().name for _ in range(50)]
     assert first == again and len(set(first)) == len(conversations)
+
+
+def test_the_report_gives_the_interleaved_ratio_of_every_round():
+    from bench.report import markdown_table
+
+    point = {"shape": "closed", "level": 10, "messages": 10, "throughput": 5.0, "p50_ms": 1.0, "p95_ms": 2.0,
+             "p99_ms": 3.0, "errors": 0, "as_designed": 1.0,
+             "usage": {"rasa": {"cpu_percent": 50.0, "rss_mb": 100.0},
+                       "actions": {"cpu_percent": 5.0, "rss_mb": 50.0}}}  # fmt: skip
+    run = {"started": "now", "machine": "test", "commit": "abc", "ratios": {"ours / stock": 5.2},
+           "configs": {"stock": {"points": [point], "saturation": 5.0, "idle_rss_mb": 100.0, "label": "stock"}},
+           "interleaved": {"pair": "ours / stock", "concurrency": 10, "duration_s": 15, "ratios": [5.1, 4.8, 5.6],
+                           "median": 5.1, "min": 4.8}}  # fmt: skip
+    table = markdown_table(run)
+    assert "per round 5.10x, 4.80x, 5.60x; median 5.10x, lowest 4.80x" in table
+    assert "ours / stock 5.2x" in table
