@@ -178,3 +178,15 @@ def test_a_slot_copies_like_copy_copy_and_independently():
         assert slot.value != "changed"
     slot_copy.apply()
     assert copy.copy(samples[0]).__class__ is type(samples[0])
+
+
+def test_the_empty_domain_check_answers_as_rasas():
+    from rasa.shared.core.domain import Domain
+
+    from bot.rasa_patches import empty_domain
+
+    loaded = Domain.load(str(ROOT / "domain.yml"))
+    assert empty_domain.is_empty(Domain.empty()) and not empty_domain.is_empty(loaded)
+    assert Domain.from_dict({"intents": ["greet"]}).as_dict() != empty_domain.empty_domain_dict()
+    empty_domain.apply()
+    assert Domain.empty().is_empty() and not loaded.is_empty()

@@ -18,6 +18,7 @@ and docs/performance.md give the figures.
 - ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
 - ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
+- ``empty_domain``: whether the domain is empty is checked without building an empty domain per message.
 - ``slot_copy``: trackers copy their slots directly instead of through ``copy.copy``'s generic path.
 """
 
@@ -27,6 +28,7 @@ from bot.rasa_patches import (
     broker_redelivery,
     durable_exchange,
     durable_trackers,
+    empty_domain,
     gc_tuning,
     graph_runner,
     idempotent_messages,
@@ -62,4 +64,5 @@ def apply_all() -> None:
     durable_exchange.apply()
     pooled_endpoints.apply()
     slot_copy.apply()
+    empty_domain.apply()
     _applied = True
