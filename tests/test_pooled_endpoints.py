@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import List
 
 import pytest
@@ -96,3 +97,45 @@ def test_request_bodies_are_the_same_json_and_the_domain_text_follows_the_domain
     assert "NaN" in pooled_endpoints.request_json({"nan": float("nan")})  # refused by ujson: json.dumps decides
     other = {"slots": {}}
     assert json.loads(pooled_endpoints.request_json({"domain": other})) == {"domain": other}  # a new domain dict
+
+
+def test_a_request_on_a_connection_the_server_closed_while_the_loop_was_blocked_is_sent_again():
+    """Rasa's loop blocks while its SQL database is away; meanwhile the action server closes idle connections."""
+    apply_all()
+    answered: List[int] = []
+
+    async def scenario() -> object:
+        async def one_request_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)  # the body: {}
+            answered.append(1)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
+                         b"Connection: keep-alive\r\n\r\n{\"ok\": 1}\r\n")  # fmt: skip
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.close()  # the keep-alive timeout of a busy action server, as seen from the client
+
+        server = await asyncio.start_server(one_request_then_close, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            assert await endpoint.request(json={}) == {"ok": 1}
+            time.sleep(0.3)  # the loop is blocked: the server's close is not noticed yet
+            return await endpoint.request(json={})
+        finally:
+            await pooled_endpoints.close_kept_sessions()
+            server.close()
+
+    assert asyncio.run(scenario()) == {"ok": 1}
+    assert len(answered) == 2
+
+
+def test_only_a_request_that_never_left_is_sent_again():
+    import aiohttp
+
+    unsent = aiohttp.ClientOSError("Cannot write to closing transport")
+    unsent.__cause__ = ConnectionResetError("Cannot write to closing transport")
+    reset = aiohttp.ClientOSError(104, "Connection reset by peer")
+    broken_pipe = aiohttp.ClientOSError(32, "Broken pipe")
+    assert pooled_endpoints.never_sent(unsent) and pooled_endpoints.never_sent(reset)
+    assert not pooled_endpoints.never_sent(broken_pipe)

@@ -17,6 +17,7 @@ and docs/performance.md give the figures.
 - ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
 - ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
+- ``failed_actions``: a custom action that fails gets the customer an apology and a way to a person, not silence.
 - ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
 - ``empty_domain``: whether the domain is empty is checked without building an empty domain per message.
 - ``slot_copy``: trackers copy their slots directly instead of through ``copy.copy``'s generic path.
@@ -29,6 +30,7 @@ from bot.rasa_patches import (
     durable_exchange,
     durable_trackers,
     empty_domain,
+    failed_actions,
     gc_tuning,
     graph_runner,
     idempotent_messages,
@@ -63,6 +65,7 @@ def apply_all() -> None:
     broker_redelivery.apply()
     durable_exchange.apply()
     pooled_endpoints.apply()
+    failed_actions.apply()
     slot_copy.apply()
     empty_domain.apply()
     _applied = True

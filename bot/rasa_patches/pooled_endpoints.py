@@ -18,13 +18,19 @@ headers, basic auth, CA file) and every request goes through it, with Rasa's
 own headers, parameters, timeout and error handling. Idle connections are
 dropped after ``KEEPALIVE_S``, well before Sanic (the action server) closes
 them after its 5 s keep-alive timeout, so a request never goes out on a
-connection the server is closing. The sessions are closed when the Rasa
-server stops.
+connection the server is closing. That timer runs on the event loop, though,
+and Rasa's SQL tracker store blocks the loop while its database is away: in a
+soak run, PostgreSQL's 5 s stop left kept connections the action server had
+closed meanwhile, and 100 calls failed with "Cannot write to closing
+transport". The server never read such a request, so it is sent once more on
+a new connection (``never_sent``). A failure after the server may have read
+it is not retried: the action may have run. The sessions are closed when the Rasa server stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import ssl
@@ -130,6 +136,24 @@ async def request_on_kept_session(
     headers = {"Content-Type": content_type} if content_type else {}
     headers.update(kwargs.pop("headers", None) or {})
     headers.update(self.headers)
+    try:
+        return await _send(self, method, subpath, headers, compress, dict(kwargs))
+    except aiohttp.ClientOSError as error:
+        if not never_sent(error):
+            raise
+        return await _send(self, method, subpath, headers, compress, kwargs)
+
+
+def never_sent(error: aiohttp.ClientOSError) -> bool:
+    """A request written to a connection the server had already closed: aiohttp either refuses the write
+    ("Cannot write to closing transport") or the server's kernel answers it with a reset. Either way the
+    server never read it. (A server that read the request and then went away closes with a FIN, which aiohttp
+    reports as ``ServerDisconnectedError``: not retried.)"""
+    return error.errno == errno.ECONNRESET or isinstance(error.__cause__, ConnectionResetError)
+
+
+async def _send(self: EndpointConfig, method: str, subpath: str | None, headers: Dict[str, str], compress: bool,
+                kwargs: Dict[str, Any]) -> Any | None:  # fmt: skip
     async with kept_session(self).request(
         method,
         concat_url(self.url, subpath),

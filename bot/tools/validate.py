@@ -3,7 +3,8 @@
 Rasa's validator warns about every response not used in a story or rule,
 including form questions and the responses custom actions send. Those uses are
 real, so this tool knows about them: a response counts as used when a story or
-rule, a form question (``utter_ask_<slot>``) or the action code names it. Any
+rule, a form question (``utter_ask_<slot>``), the action code or a Rasa fix in
+``bot/rasa_patches`` names it. Any
 other warning fails, and so do these project checks:
 
 - every response the action code names exists in ``domain.yml``;
@@ -35,6 +36,11 @@ def is_explained(message: str, used_elsewhere: Set[str]) -> bool:
     """An "utterance not used in any story" warning about a response that is in fact used."""
     match = UNUSED_UTTERANCE.search(message)
     return bool(match) and match.group(1) in used_elsewhere
+
+
+def code_naming_responses() -> List[Path]:
+    """The action code, and the Rasa fixes that make the bot say something (``failed_actions``)."""
+    return sorted(Path("actions").rglob("*.py")) + sorted(Path("bot", "rasa_patches").glob("*.py"))
 
 
 def responses_named_in_code(paths: Iterable[Path]) -> Set[str]:
@@ -123,7 +129,7 @@ def main() -> int:
     domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
     print("Running Rasa's data validation...", flush=True)
     rasa_ok, rasa_messages, used = rasa_warnings(["data"], "domain.yml", "config.yml")
-    explained = responses_named_in_code(Path("actions").rglob("*.py")) | form_questions(domain)
+    explained = responses_named_in_code(code_naming_responses()) | form_questions(domain)
     remaining = [
         m
         for m in rasa_messages
@@ -133,7 +139,7 @@ def main() -> int:
     dialogue = yaml.safe_load(Path("actions/dialogue.yml").read_text(encoding="utf-8")) or {}
     problems = remaining + project_problems(
         domain,
-        responses_named_in_code(Path("actions").rglob("*.py")),
+        responses_named_in_code(code_naming_responses()),
         set(patterns),
         set(dialogue.get("intent_labels") or {}),
         used,
