@@ -22,8 +22,9 @@ connection the server is closing. That timer runs on the event loop, though,
 and Rasa's SQL tracker store blocks the loop while its database is away: in a
 soak run, PostgreSQL's 5 s stop left kept connections the action server had
 closed meanwhile, and 100 calls failed with "Cannot write to closing
-transport". The server never read such a request, so it is sent once more on
-a new connection (``never_sent``). A failure after the server may have read
+transport". The server never read such a request, so it is sent once more,
+on a new session: the old one's other idle connections went stale in the same
+stall, and the next soak run showed the resend picking one of them. A failure after the server may have read
 it is not retried: the action may have run. The sessions are closed when the Rasa server stops.
 """
 
@@ -107,6 +108,12 @@ def kept_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
     return session
 
 
+async def drop_kept_session(endpoint: EndpointConfig) -> None:
+    session = _sessions.get(asyncio.get_running_loop(), {}).pop(session_key(endpoint), None)
+    if session is not None:
+        await session.close()
+
+
 async def close_kept_sessions(*_: Any) -> None:
     loop = asyncio.get_running_loop()
     for session in list(_sessions.pop(loop, {}).values()):
@@ -141,6 +148,7 @@ async def request_on_kept_session(
     except aiohttp.ClientOSError as error:
         if not never_sent(error):
             raise
+        await drop_kept_session(self)  # its other idle connections went stale in the same stall
         return await _send(self, method, subpath, headers, compress, kwargs)
 
 
