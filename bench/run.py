@@ -178,7 +178,9 @@ def interleaved_ratio(ours: Variant, base: Variant, plan: Plan, seed: int) -> Di
         rounds: List[Dict[str, float]] = []
         try:
             for variant in (base, ours):
-                stacks[variant.name] = start_stack(variant, Path(tmp) / variant.name)
+                workdir = Path(tmp) / variant.name
+                workdir.mkdir()
+                stacks[variant.name] = start_stack(variant, workdir)
             for name, stack in stacks.items():
                 asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, f"{name}-rw"))
                 wait_until_idle(stack)
