@@ -29,7 +29,7 @@ import requests
 from bench import report
 from bench.load import LoadResult, closed_loop, open_loop
 from bench.processes import UsageSampler
-from bench.scenarios import ConversationPicker, load_conversations
+from bench.scenarios import Conversation, ConversationPicker, load_conversations
 from bench.stats import summarise
 from bot.launcher import ROOT, Stack, StackConfig, free_port, stop_cleanly_on_sigterm, write_embedded_endpoints
 from bot.profiles import ProductionSettings, drop_production_state
@@ -121,6 +121,12 @@ def wait_until_idle(stack: Stack, limit_s: float = 90.0) -> None:
         time.sleep(1)
 
 
+def warm_up(stack: Stack, conversations: List[Conversation], seed: int, run_id: str) -> None:
+    """A few conversations first, so the measured ones do not pay for lazy loading."""
+    asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, run_id))
+    wait_until_idle(stack)
+
+
 def measure(stack: Stack, label: str, load: Any) -> Dict[str, Any]:
     pids = {name: service.process.pid for name, service in stack.services.items() if service.process}
     with UsageSampler(pids) as sampler:
@@ -144,8 +150,7 @@ def bench_variant(variant: Variant, plan: Plan, seed: int) -> Dict[str, Any]:
             idle = UsageSampler({"rasa": stack.services["rasa"].process.pid})  # type: ignore[union-attr]
             with idle:
                 time.sleep(1)
-            asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, f"{name}-warm"))
-            wait_until_idle(stack)
+            warm_up(stack, conversations, seed, f"{name}-warm")
             points = []
             for concurrency in plan.concurrencies:
                 picker = ConversationPicker(conversations, seed)
@@ -176,14 +181,14 @@ def interleaved_ratio(ours: Variant, base: Variant, plan: Plan, seed: int) -> Di
     with tempfile.TemporaryDirectory(prefix="bench-ratio-") as tmp:
         stacks: Dict[str, Stack] = {}
         rounds: List[Dict[str, float]] = []
+        ratios: List[float] = []
         try:
             for variant in (base, ours):
                 workdir = Path(tmp) / variant.name
                 workdir.mkdir()
                 stacks[variant.name] = start_stack(variant, workdir)
             for name, stack in stacks.items():
-                asyncio.run(closed_loop(stack.rasa_url, ConversationPicker(conversations, seed), 2, 3, 0, f"{name}-rw"))
-                wait_until_idle(stack)
+                warm_up(stack, conversations, seed, f"{name}-rw")
             for number in range(plan.ratio_rounds):
                 order = list(stacks) if number % 2 == 0 else list(reversed(stacks))
                 row: Dict[str, float] = {}
@@ -195,13 +200,14 @@ def interleaved_ratio(ours: Variant, base: Variant, plan: Plan, seed: int) -> Di
                     wait_until_idle(stacks[name])
                 rounds.append(row)
                 ratio = row[ours.name] / row[base.name] if row[base.name] else float("nan")
+                if row[base.name]:
+                    ratios.append(ratio)
                 print(f"  round {number + 1}: {base.name} {row[base.name]:.1f} msg/s, {ours.name} "
                       f"{row[ours.name]:.1f} msg/s: {ratio:.2f}x", flush=True)  # fmt: skip
         finally:
             for stack in stacks.values():
                 stack.stop()
                 drop_databases(stack)
-    ratios = [row[ours.name] / row[base.name] for row in rounds if row[base.name]]
     return {"pair": f"{ours.name} / {base.name}", "concurrency": plan.ratio_concurrency,
             "duration_s": plan.ratio_duration_s, "rounds": rounds, "ratios": ratios,
             "median": statistics.median(ratios) if ratios else 0.0, "min": min(ratios, default=0.0)}  # fmt: skip

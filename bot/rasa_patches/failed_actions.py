@@ -54,7 +54,6 @@ async def run_action_or_apologise(self: MessageProcessor, action: Any, tracker: 
     failed = _failed_action.get()
     if failed is None:
         return should_predict_another
-    _failed_action.set(None)
     logger.warning("action %s failed in the conversation of %s; the customer is told so and offered a person",
                    failed, tracker.sender_id)  # fmt: skip
     if APOLOGY in self.domain.responses:
@@ -63,8 +62,9 @@ async def run_action_or_apologise(self: MessageProcessor, action: Any, tracker: 
                                PolicyPrediction.for_action_name(self.domain, APOLOGY, "failed_actions"))  # fmt: skip
     else:
         logger.error("domain.yml has no %s response: the customer got no explanation", APOLOGY)
-    listening = PolicyPrediction.for_action_name(self.domain, ActionListen().name(), "failed_actions")
-    return await _rasa_run_action(self, ActionListen(), tracker, output_channel, nlg, listening)
+    listen = ActionListen()
+    listening = PolicyPrediction.for_action_name(self.domain, listen.name(), "failed_actions")
+    return await _rasa_run_action(self, listen, tracker, output_channel, nlg, listening)
 
 
 def apply() -> None:

@@ -23,9 +23,10 @@ and Rasa's SQL tracker store blocks the loop while its database is away: in a
 soak run, PostgreSQL's 5 s stop left kept connections the action server had
 closed meanwhile, and 100 calls failed with "Cannot write to closing
 transport". The server never read such a request, so it is sent once more,
-on a new session: the old one's other idle connections went stale in the same
-stall, and the next soak run showed the resend picking one of them. A failure after the server may have read
-it is not retried: the action may have run. The sessions are closed when the Rasa server stops.
+on a new session: the old one's other idle connections went stale in the
+same stall, and the next soak run showed the resend picking one of them. A
+failure after the server may have read the request is not retried: the
+action may have run. The sessions are closed when the Rasa server stops.
 """
 
 from __future__ import annotations

@@ -129,7 +129,8 @@ def main() -> int:
     domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
     print("Running Rasa's data validation...", flush=True)
     rasa_ok, rasa_messages, used = rasa_warnings(["data"], "domain.yml", "config.yml")
-    explained = responses_named_in_code(code_naming_responses()) | form_questions(domain)
+    code_responses = responses_named_in_code(code_naming_responses())
+    explained = code_responses | form_questions(domain)
     remaining = [
         m
         for m in rasa_messages
@@ -139,7 +140,7 @@ def main() -> int:
     dialogue = yaml.safe_load(Path("actions/dialogue.yml").read_text(encoding="utf-8")) or {}
     problems = remaining + project_problems(
         domain,
-        responses_named_in_code(code_naming_responses()),
+        code_responses,
         set(patterns),
         set(dialogue.get("intent_labels") or {}),
         used,
