@@ -67,15 +67,51 @@ class LinearScorer:
 
     def probabilities(self, row: csr_matrix) -> np.ndarray:
         row.sum_duplicates()
-        counts = row.data.astype(np.float64)
-        weights = (np.log(counts) + 1.0 if self.sublinear else counts) * self.idf[row.indices]
+        return self.probabilities_of(row.indices, row.data)
+
+    def probabilities_of(self, indices: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Probabilities for a message whose features ``indices`` (distinct) hold ``counts``."""
+        counts = counts.astype(np.float64)
+        weights = (np.log(counts) + 1.0 if self.sublinear else counts) * self.idf[indices]
         norm = np.sqrt(np.dot(weights, weights))
         if norm > 0:
             weights /= norm
-        scores = weights @ self.coef_t[row.indices] + self.intercept
+        scores = weights @ self.coef_t[indices] + self.intercept
         scores -= scores.max()
         exp = np.exp(scores)
         return exp / exp.sum()
+
+
+def sentence_entries(message: Message) -> Tuple[np.ndarray, np.ndarray]:
+    """The non-zero entries of the message's text sentence features laid side by side - sparse ones, then dense
+    ones, each in the order the featurizers added them - as (column, value) arrays with distinct columns.
+    The same row ``TfidfIntentClassifier._row`` builds, without scipy assembling a matrix per message (4 % of
+    the Rasa process's CPU in a profile at 50 msg/s)."""
+    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    columns: List[np.ndarray] = []
+    values: List[np.ndarray] = []
+    offset = 0
+    for feature in [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]:
+        matrix = feature.features
+        if feature.is_sparse():
+            entries = matrix.tocoo(copy=False)
+            column, value = entries.col, entries.data
+        else:
+            dense = np.asarray(matrix).reshape(-1)
+            column = np.flatnonzero(dense)
+            value = dense[column]
+        columns.append(column.astype(np.int64) + offset)
+        values.append(value)
+        offset += matrix.shape[-1]
+    if not columns:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    column, value = np.concatenate(columns), np.concatenate(values)
+    keep = value != 0
+    column, value = column[keep], value[keep]
+    distinct, position = np.unique(column, return_inverse=True)
+    if len(distinct) == len(column):
+        return column, value
+    return distinct, np.bincount(position, weights=value.astype(np.float64))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -134,7 +170,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if self._scorer is None and LinearScorer.applies_to(self._tfidf, self._model):
             self._scorer = LinearScorer(self._tfidf, self._model)
         if self._scorer is not None:
-            return np.vstack([self._scorer.probabilities(self._row(m)) for m in messages])
+            return np.vstack([self._scorer.probabilities_of(*sentence_entries(m)) for m in messages])
         return self._model.predict_proba(self._tfidf.transform(self._features(messages)))
 
     def train(self, training_data: TrainingData) -> Resource:

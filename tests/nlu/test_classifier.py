@@ -70,3 +70,57 @@ def test_the_sentence_featurizer_gives_rasa_s_sentence_features_and_no_token_fea
     for rasa, ours in zip(rasa_messages, our_messages, strict=True):
         assert of_type(ours, FEATURE_TYPE_SENTENCE) == of_type(rasa, FEATURE_TYPE_SENTENCE) != []
         assert of_type(ours, FEATURE_TYPE_SEQUENCE) == [] and of_type(rasa, FEATURE_TYPE_SEQUENCE) != []
+
+
+def test_the_sentence_row_is_what_scikit_learn_s_transform_counts():
+    from bot.nlu.sentence_count_vectors import SentenceCountVectorsFeaturizer
+
+    train = [e.text for e in load_examples(sorted((ROOT / "data" / "nlu").glob("*.yml")))]
+    heldout = [e.text for e in load_examples(sorted((ROOT / "tests" / "nlu" / "heldout").glob("*.yml")))]
+    texts = heldout[:150] + ["", "zzzz qqqq", "order order order order", "ÄÖÜ café naïve"]
+    vectorizers = [
+        CountVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2)),
+        CountVectorizer(analyzer="char_wb", ngram_range=(3, 5)),
+        CountVectorizer(analyzer="word", binary=True),
+    ]
+    featurizer = SentenceCountVectorsFeaturizer.__new__(SentenceCountVectorsFeaturizer)
+    for vectorizer in vectorizers:
+        vectorizer.fit(train)
+        for text in texts:
+            expected = vectorizer.transform([text])
+            expected.sort_indices()
+            expected = expected.tocoo()
+            ours = featurizer._sentence_row(vectorizer, text)
+            assert ours.shape == expected.shape and ours.dtype == expected.dtype
+            assert ours.col.tolist() == expected.col.tolist() and ours.row.tolist() == expected.row.tolist()
+            assert ours.data.tolist() == expected.data.tolist()
+    assert any(featurizer._sentence_row(v, "order order order order").data.max() == 4 for v in vectorizers[:1])
+
+
+def test_the_classifier_reads_the_same_row_without_building_a_matrix():
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    from bot.nlu.tfidf_intent_classifier import TfidfIntentClassifier, sentence_entries
+
+    def sparse(columns, values, width):
+        return coo_matrix((values, ([0] * len(columns), columns)), shape=(1, width))
+
+    message = Message({TEXT: "x"})
+    message.add_features(Features(sparse([4, 1], [2, 1], 6), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    message.add_features(Features(np.array([[0.0, 1.5, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    message.add_features(Features(sparse([0, 2, 2], [1, 1, 3], 5), FEATURE_TYPE_SENTENCE, TEXT, "chars"))
+    message.add_features(Features(sparse([0], [9], 6), FEATURE_TYPE_SEQUENCE, TEXT, "words"))
+    expected = TfidfIntentClassifier._row(message)
+    expected.sum_duplicates()
+
+    def entries(columns, values):
+        return sorted(zip(columns.tolist(), values.tolist(), strict=True))
+
+    ours = entries(*sentence_entries(message))
+    assert ours == entries(expected.indices, expected.data)
+    assert ours == [(1, 1), (4, 2), (6, 1), (8, 4), (12, 1.5)]
+    empty = sentence_entries(Message({TEXT: "y"}))
+    assert empty[0].size == 0 and empty[1].size == 0
