@@ -29,6 +29,7 @@ class Sample:
     ok: bool  # HTTP 200 with at least one bot message
     as_designed: bool
     error: str = ""
+    reply: str = ""  # the bot's reply, kept when the turn went off script (bench/stats.py shows the commonest)
 
 
 @dataclass
@@ -51,7 +52,7 @@ class RestClient:
 
     async def say(self, conversation: str, sender: str, text: str, expect: Callable[[str], bool], t0: float) -> Sample:
         sent = time.monotonic()
-        error, ok, designed = "", False, False
+        error, ok, designed, reply_text = "", False, False, ""
         try:
             async with self._session.post(self._url, json={"sender": sender, "message": text}) as reply:
                 body = await reply.json(content_type=None)
@@ -59,14 +60,17 @@ class RestClient:
                     error = f"HTTP {reply.status}"
                 elif isinstance(body, list) and body:
                     ok = True
-                    designed = expect(" ".join(str(m.get("text") or "") for m in body))
+                    reply_text = " ".join(str(m.get("text") or "") for m in body)
+                    designed = expect(reply_text)
                 else:
                     error = "empty reply"
         except asyncio.TimeoutError:
             error = "timeout"
         except (aiohttp.ClientError, ValueError) as failure:
             error = type(failure).__name__
-        return Sample(conversation, sender, text, sent - t0, time.monotonic() - sent, ok, designed, error)
+        latency = time.monotonic() - sent
+        off_script = "" if designed else reply_text[:160]
+        return Sample(conversation, sender, text, sent - t0, latency, ok, designed, error, off_script)
 
 
 def client_session(connections: int) -> aiohttp.ClientSession:

@@ -49,6 +49,13 @@ def markdown_table(run: Dict[str, Any]) -> str:
         facts = run["configs"][name]
         lines.append(f"| {name} | {facts.get('label', '')} | {_fmt(facts['saturation'], 1)} "
                      f"| {_fmt(facts.get('heldout_macro_f1'), 3)} | {_fmt(facts['idle_rss_mb'])} |")  # fmt: skip
+    off_script = [(name, point) for name in configs for point in run["configs"][name]["points"]
+                  if point.get("off_script")]  # fmt: skip
+    if off_script:
+        lines += ["", "Off-script replies (the commonest per point):", ""]
+        for name, point in off_script:
+            for said, reply, count in point["off_script"]:
+                lines.append(f"- {name}, {point['shape']} {_fmt(point['level'])}: {count}x {said!r} -> {reply!r}")
     if "ratios" in run:
         lines += ["", "Saturation ratios: " + ", ".join(f"{k} {v:.1f}x" for k, v in run["ratios"].items())]
     if run.get("interleaved"):

@@ -136,6 +136,8 @@ def measure(stack: Stack, label: str, load: Any) -> Dict[str, Any]:
     print(f"  {label:<28} {point['throughput']:7.1f} msg/s  p50 {point['p50_ms']:7.0f} ms  "
           f"p95 {point['p95_ms']:7.0f} ms  p99 {point['p99_ms']:7.0f} ms  errors {point['errors']}  "
           f"as designed {point['as_designed']:.0%}", flush=True)  # fmt: skip
+    for said, reply, count in point["off_script"]:
+        print(f"    off script {count}x: {said!r} -> {reply!r}", flush=True)
     wait_until_idle(stack)
     return point
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence, Tuple
 
-from bench.load import LoadResult
+from bench.load import LoadResult, Sample
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -31,9 +32,13 @@ class Summary:
     max_ms: float
     errors: int
     as_designed: float  # share of answered turns that went as scripted
+    # The commonest answered turns that went off script: (what was said, what the bot replied, how often).
+    off_script: Tuple[Tuple[str, str, int], ...] = ()
 
-    def as_dict(self) -> Dict[str, float | int | str]:
-        return dict(self.__dict__)
+    def as_dict(self) -> Dict[str, float | int | str | List[List[str | int]]]:
+        fields: Dict[str, float | int | str | List[List[str | int]]] = dict(self.__dict__)
+        fields["off_script"] = [list(entry) for entry in self.off_script]
+        return fields
 
 
 def summarise(result: LoadResult) -> Summary:
@@ -52,4 +57,11 @@ def summarise(result: LoadResult) -> Summary:
         max_ms=max(latencies) if latencies else math.nan,
         errors=sum(not s.ok for s in (result.latency_samples or result.samples)),
         as_designed=sum(s.as_designed for s in timed) / len(timed) if timed else 0.0,
+        off_script=off_script(timed),
     )
+
+
+def off_script(answered: Sequence[Sample], shown: int = 3) -> Tuple[Tuple[str, str, int], ...]:
+    """What the bot said instead, for the commonest off-script turns: an apology, a fallback, another task."""
+    counts = Counter((s.text, s.reply) for s in answered if not s.as_designed)
+    return tuple((said, reply, count) for (said, reply), count in counts.most_common(shown))

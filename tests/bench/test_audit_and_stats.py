@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from bench.audit import SentMessage, audit_conversation, totals
+from bench.load import LoadResult, Sample
 from bench.scenarios import ConversationPicker, Turn, load_conversations
-from bench.stats import percentile
+from bench.stats import percentile, summarise
 
 
 def user(message_id: str) -> dict:
@@ -73,3 +74,22 @@ def test_the_report_gives_the_interleaved_ratio_of_every_round():
     table = markdown_table(run)
     assert "per round 5.10x, 4.80x, 5.60x; median 5.10x, lowest 4.80x" in table
     assert "ours / stock 5.2x" in table
+    assert "Off-script" not in table
+    point["off_script"] = [["where is my order", "Sorry, something went wrong", 3]]
+    assert "- stock, closed 10: 3x 'where is my order' -> 'Sorry, something went wrong'" in markdown_table(run)
+
+
+def test_the_summary_shows_what_the_bot_said_on_the_commonest_off_script_turns():
+    def sample(said: str, reply: str, designed: bool, ok: bool = True) -> Sample:
+        return Sample("order", "c1", said, 0.0, 0.01, ok, designed, "" if ok else "timeout", "" if designed else reply)
+
+    samples = [sample("where is my order", "Here is your order", True)]
+    samples += [sample("where is my order", "Sorry, something went wrong", False)] * 3
+    samples += [sample("hi", "I did not get that", False)] + [sample("hi", "", False, ok=False)] * 5
+    summary = summarise(LoadResult("closed", 10, 1.0, samples, 4))
+    assert summary.off_script == (
+        ("where is my order", "Sorry, something went wrong", 3),
+        ("hi", "I did not get that", 1),
+    )
+    assert summary.as_designed == 1 / 5
+    assert summarise(LoadResult("closed", 10, 1.0, samples[:1], 1)).as_dict()["off_script"] == []
