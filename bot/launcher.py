@@ -120,10 +120,19 @@ def reference_service(host: str, port: int, database: str, seed: Path, log_dir: 
     return Service("reference", command + (["--reset"] if reset else []), f"http://{host}:{port}/health", log_dir)
 
 
+# Rasa keeps its connections to the action server (bot/rasa_patches/pooled_endpoints.py) and drops them after
+# 2 s idle, counted from when its event loop got round to the response. Under overload that is seconds after
+# the action server sent it, so with Sanic's 5 s keep-alive the server could close a connection Rasa was about
+# to reuse. The server keeps idle connections far longer than Rasa would ever reuse one.
+ACTION_SERVER_KEEP_ALIVE_S = 75
+
+
 def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str], workers: int = 1) -> Service:
     # SANIC_HOST: rasa-sdk listens on every interface unless told otherwise.
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    service_env = {**env, "SANIC_HOST": host, "ACTION_SERVER_SANIC_WORKERS": str(workers)}
+    keep_alive = os.environ.get("SANIC_KEEP_ALIVE_TIMEOUT") or str(ACTION_SERVER_KEEP_ALIVE_S)
+    service_env = {"SANIC_KEEP_ALIVE_TIMEOUT": keep_alive, **env, "SANIC_HOST": host,
+                   "ACTION_SERVER_SANIC_WORKERS": str(workers)}  # fmt: skip
     return Service("actions", command, f"http://{host}:{port}/health", log_dir, service_env)
 
 

@@ -34,3 +34,21 @@ def test_several_rasa_workers_need_the_production_profile():
 def test_the_launcher_refuses_workers_without_a_shared_lock_store(capsys):
     assert main(["--profile", "embedded", "--rasa-workers", "2"]) == 1
     assert "Redis lock store" in capsys.readouterr().err
+
+
+def test_the_action_server_keeps_an_idle_connection_past_sanics_default_keep_alive(stack):
+    """Rasa may reuse a kept connection seconds after the response arrived when its loop lags; the action server
+    must not have closed it (Sanic's own default closes after 5 s idle)."""
+    import socket
+    import time
+
+    request = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{stack.config.actions_port}\r\n\r\n".encode()
+
+    def ask(connection: socket.socket) -> bytes:
+        connection.sendall(request)
+        return connection.recv(4096)
+
+    with socket.create_connection(("127.0.0.1", stack.config.actions_port), timeout=5) as connection:
+        assert ask(connection).startswith(b"HTTP/1.1 200")
+        time.sleep(6.5)
+        assert ask(connection).startswith(b"HTTP/1.1 200")  # the same connection, still open

@@ -27,6 +27,11 @@ on a new session: the old one's other idle connections went stale in the
 same stall, and the next soak run showed the resend picking one of them. A
 failure after the server may have read the request is not retried: the
 action may have run. The sessions are closed when the Rasa server stops.
+
+The idle timer starts when Rasa's loop gets round to a response; under
+overload that can be seconds after the action server sent it, so the launcher
+gives the action server a 75 s keep-alive (``ACTION_SERVER_KEEP_ALIVE_S`` in
+bot/launcher.py): it never closes a connection Rasa may still reuse.
 """
 
 from __future__ import annotations
