@@ -190,3 +190,29 @@ def test_the_empty_domain_check_answers_as_rasas():
     assert Domain.from_dict({"intents": ["greet"]}).as_dict() != empty_domain.empty_domain_dict()
     empty_domain.apply()
     assert Domain.empty().is_empty() and not loaded.is_empty()
+
+
+def test_cut_off_confirmations_are_counted_and_summarised_and_other_errors_pass_through(caplog):
+    import asyncio
+    import logging
+
+    from aiormq.exceptions import ConnectionClosed
+
+    from bot.rasa_patches.cut_off_confirmations import NEVER_RETRIEVED, CutOffCounter
+
+    passed_on = []
+    counter = CutOffCounter(lambda loop, context: passed_on.append(context), every_s=3600)
+    loop = asyncio.new_event_loop()
+    try:
+        cut = {"message": NEVER_RETRIEVED, "exception": ConnectionClosed(320, "CONNECTION_FORCED")}
+        other = {"message": NEVER_RETRIEVED, "exception": ValueError("a bug somewhere")}
+        with caplog.at_level(logging.WARNING, logger="bot.rasa_patches.cut_off_confirmations"):
+            for _ in range(500):
+                counter(loop, cut)
+            counter(loop, other)
+    finally:
+        loop.close()
+    assert passed_on == [other]  # anything that is not a cut-off confirmation still reaches the old handler
+    assert counter.total == 500
+    summaries = [r.getMessage() for r in caplog.records]
+    assert len(summaries) == 1 and summaries[0].startswith("1 RabbitMQ confirmations cut off")  # then quiet

@@ -17,6 +17,7 @@ and docs/performance.md give the figures.
 - ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
 - ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
 - ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
+- ``cut_off_confirmations``: confirmations a lost RabbitMQ connection cut off are counted, not logged one by one.
 - ``failed_actions``: a custom action that fails gets the customer an apology and a way to a person, not silence.
 - ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
 - ``empty_domain``: whether the domain is empty is checked without building an empty domain per message.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from bot.rasa_patches import (
     broker_redelivery,
+    cut_off_confirmations,
     durable_exchange,
     durable_trackers,
     empty_domain,
@@ -64,6 +66,7 @@ def apply_all() -> None:
     sqlite_wal.apply()
     broker_redelivery.apply()
     durable_exchange.apply()
+    cut_off_confirmations.apply()  # wraps durable_exchange's connect
     pooled_endpoints.apply()
     failed_actions.apply()
     slot_copy.apply()

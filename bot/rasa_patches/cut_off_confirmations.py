@@ -1,0 +1,81 @@
+"""Confirmations RabbitMQ can no longer send are counted in one line, not logged one traceback each.
+
+aiormq gives every publish a future for RabbitMQ's confirmation. When the
+connection drops, it fails all of them with ``ConnectionClosed``; but the
+publishes waiting on them were cancelled by ``broker_redelivery`` (their
+events kept and sent again), so nobody reads those failures and asyncio logs
+each one, with a 40-line traceback, as "Future exception was never
+retrieved". A RabbitMQ restart under load wrote tens of thousands of them,
+burying the log lines that matter. They carry nothing new: the event was
+already kept. So in the Rasa processes that publish events, the event loop's
+exception handler counts them and logs one warning per ``SUMMARY_EVERY_S``;
+anything else goes to the handler that was there before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from typing import Any, Callable, Dict
+
+from aiormq.exceptions import AMQPError
+from rasa.core.brokers.pika import PikaEventBroker
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_EVERY_S = 10.0
+NEVER_RETRIEVED = "Future exception was never retrieved"
+
+Handler = Callable[[asyncio.AbstractEventLoop, Dict[str, Any]], object]
+_quieted: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def is_cut_off_confirmation(context: Dict[str, Any]) -> bool:
+    return context.get("message") == NEVER_RETRIEVED and isinstance(context.get("exception"), AMQPError)
+
+
+class CutOffCounter:
+    """The loop's exception handler: AMQP failures nobody awaited are counted, summarised at most every
+    ``every_s``; everything else goes to ``previous`` (or asyncio's default)."""
+
+    def __init__(self, previous: Handler | None, every_s: float = SUMMARY_EVERY_S) -> None:
+        self.previous = previous
+        self.every_s = every_s
+        self.unreported = 0
+        self.total = 0
+        self._last_report = float("-inf")
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
+        if not is_cut_off_confirmation(context):
+            if self.previous is not None:
+                self.previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+            return
+        self.unreported += 1
+        self.total += 1
+        now = time.monotonic()
+        if now - self._last_report >= self.every_s:
+            logger.warning("%d RabbitMQ confirmations cut off by a lost connection (%s); their events were kept "
+                           "and are sent again", self.unreported, context["exception"])  # fmt: skip
+            self.unreported, self._last_report = 0, now
+
+
+def quiet_cut_off_confirmations(loop: asyncio.AbstractEventLoop) -> None:
+    """Install the counting handler on ``loop`` once, in front of whatever handler it has."""
+    if loop not in _quieted:
+        loop.set_exception_handler(CutOffCounter(loop.get_exception_handler()))
+        _quieted.add(loop)
+
+
+def apply() -> None:
+    """Wraps whichever ``connect`` is in place (``durable_exchange`` replaces Rasa's)."""
+    inner_connect = PikaEventBroker.connect
+
+    async def connect_quietly(self: PikaEventBroker) -> None:
+        quiet_cut_off_confirmations(asyncio.get_running_loop())
+        await inner_connect(self)
+
+    PikaEventBroker.connect = connect_quietly
