@@ -24,6 +24,11 @@ Two ways around that lost events in our fault runs:
   run had customers waiting 16 s at p95). Here one drain per broker sends
   them in batches of ``DRAIN_BATCH``, and stops at the first failure until
   the next confirmed publish.
+- Waiting for the next confirmed publish leaves events kept for good when no
+  publish follows: the last ones of a busy period, timed out by the backstop
+  after the customers went quiet. So a failure also sets a timer: at most
+  ``RETRY_AFTER_S`` later a drain starts anyway (one timer per broker, so an
+  outage costs one failed batch per interval, not a storm).
 
 A publish that timed out may still have reached RabbitMQ, so delivery is
 at-least-once: consumers de-duplicate on (``sender_id``, ``event``,
@@ -52,7 +57,10 @@ def publish_timeout_s() -> float:
 
 
 DRAIN_BATCH = 100  # kept events re-sent at a time: enough to catch up, few enough not to starve the turns
+RETRY_AFTER_S = 2.0  # after a failure, kept events are tried again this soon even if nothing else is published
 _DRAIN = "_triage_drain"  # on a broker: the task sending kept events, while one runs
+_RETRY = "_triage_retry"  # on a broker: the timer that starts a drain after a failure, while one is set
+_CLOSED = "_triage_closed"  # on a broker: closed on purpose, so nothing is retried any more
 _IN_FLIGHT = "_triage_in_flight"  # on a broker: publishing tasks still waiting for their confirmation
 _TIMEOUT = "_triage_publish_timeout_s"  # on a broker: BROKER_PUBLISH_TIMEOUT, read once (not per event)
 
@@ -70,7 +78,10 @@ def in_flight(broker: PikaEventBroker) -> Set[asyncio.Task]:
 
 async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: Dict[str, str] | None) -> bool:
     """Publish and wait for RabbitMQ's confirmation; on any failure keep the event and return False."""
-    if broker._exchange is None:
+    if broker._exchange is None:  # not connected yet: kept like any other failure
+        if broker.should_keep_unpublished_messages:
+            broker._unpublished_events.append(event)
+        schedule_retry(broker)
         return False
     task = asyncio.current_task()
     waiting = in_flight(broker)
@@ -84,6 +95,7 @@ async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: 
                        event.get("sender_id"), type(error).__name__)  # fmt: skip
         if broker.should_keep_unpublished_messages:
             broker._unpublished_events.append(event)
+        schedule_retry(broker)
         if isinstance(error, asyncio.CancelledError) or broker.raise_on_failure:
             raise
         return False
@@ -102,6 +114,17 @@ async def drain(broker: PikaEventBroker) -> None:
                 return  # the failed ones are kept again; the next confirmed publish starts a new drain
     finally:
         broker.__dict__[_DRAIN] = None
+
+
+def schedule_retry(broker: PikaEventBroker) -> None:
+    """Start a drain ``RETRY_AFTER_S`` from now, unless a timer is already set."""
+    if broker.__dict__.get(_RETRY) is None and not broker.__dict__.get(_CLOSED):
+        broker.__dict__[_RETRY] = broker._loop.call_later(RETRY_AFTER_S, retry_now, broker)
+
+
+def retry_now(broker: PikaEventBroker) -> None:
+    broker.__dict__[_RETRY] = None
+    start_drain(broker)
 
 
 def start_drain(broker: PikaEventBroker, *_: Any, **__: Any) -> None:
@@ -127,6 +150,18 @@ async def publish_confirmed_or_kept(self: PikaEventBroker, event: Dict[str, Any]
         start_drain(self)  # RabbitMQ accepts events again: send what waits
 
 
+_rasa_close = PikaEventBroker.close
+
+
+async def close_without_retries(self: PikaEventBroker) -> None:
+    self.__dict__[_CLOSED] = True
+    timer = self.__dict__.pop(_RETRY, None)
+    if timer is not None:
+        timer.cancel()
+    await _rasa_close(self)
+
+
 def apply() -> None:
     PikaEventBroker._publish = publish_confirmed_or_kept
     PikaEventBroker._publish_unpublished_messages = on_reconnect
+    PikaEventBroker.close = close_without_retries

@@ -7,6 +7,7 @@ import gc
 import json
 import logging
 import subprocess
+import time
 import uuid
 
 import aio_pika
@@ -75,6 +76,40 @@ def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(n
 
     received = asyncio.run(scenario())
     assert sorted('"routed nowhere"' in body for body in received) == [False, True]
+
+
+def test_kept_events_are_sent_again_by_themselves_when_no_other_event_follows(names):
+    """The last events of a busy period may fail with nothing published after them: a timer sends them."""
+    from bot.rasa_patches.broker_redelivery import RETRY_AFTER_S
+
+    exchange_name, queue_name = names
+
+    async def scenario() -> tuple:
+        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        await broker.connect()
+        async with await aio_pika.connect(AMQP) as admin:
+            queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
+            await queue.unbind(exchange_name, "")
+            for number in range(3):
+                broker.publish({"event": "user", "text": f"last words {number}"})
+            await settled(broker)
+            kept = len(broker._unpublished_events)
+            await queue.bind(exchange_name, "")
+            received = []
+            deadline = time.monotonic() + 4 * RETRY_AFTER_S + 5
+            while len(received) < 3 and time.monotonic() < deadline:  # nothing else is published meanwhile
+                message = await queue.get(timeout=5, fail=False)
+                if message is None:
+                    await asyncio.sleep(0.2)
+                    continue
+                received.append(json.loads(message.body)["text"])
+                await message.ack()
+        await broker.close()
+        return kept, sorted(received)
+
+    kept, received = asyncio.run(scenario())
+    assert kept == 3
+    assert received == ["last words 0", "last words 1", "last words 2"]
 
 
 def test_the_exchange_is_durable_and_a_non_durable_one_is_refused_with_advice(names):
