@@ -216,3 +216,49 @@ def test_cut_off_confirmations_are_counted_and_summarised_and_other_errors_pass_
     assert counter.total == 500
     summaries = [r.getMessage() for r in caplog.records]
     assert len(summaries) == 1 and summaries[0].startswith("1 RabbitMQ confirmations cut off")  # then quiet
+
+
+@pytest.mark.parametrize(
+    "style, statement, arguments",
+    [
+        ("named", "SELECT x FROM t WHERE a = :a AND b = :b", {"a": 1, "b": 2}),
+        ("pyformat", "SELECT x FROM t WHERE a = %(a)s AND b = %(b)s", {"a": 1, "b": 2}),
+        ("qmark", "SELECT x FROM t WHERE a = ? AND b = ?", (1, 2)),
+        ("format", "SELECT x FROM t WHERE a = %s AND b = %s", (1, 2)),
+    ],
+)
+def test_plain_sql_speaks_each_drivers_parameter_style(style, statement, arguments):
+    from bot.rasa_patches.plain_sql import in_driver_style
+
+    assert in_driver_style(style, "SELECT x FROM t WHERE a = :a AND b = :b", {"b": 2, "a": 1}) == (statement, arguments)
+    with pytest.raises(NotImplementedError, match="numeric"):
+        in_driver_style("numeric", "SELECT :a", {"a": 1})
+
+
+def test_the_pooled_read_answers_like_sqlalchemy_on_sqlite_and_postgresql(tmp_path):
+    import uuid
+
+    import sqlalchemy
+
+    from bot.profiles import ProductionSettings, admin_cursor, postgres_url
+    from bot.rasa_patches.plain_sql import pooled_scalar
+
+    database = f"triage_test_{uuid.uuid4().hex[:8]}"
+    settings = ProductionSettings()
+    with admin_cursor(settings) as cursor:
+        cursor.execute(f"CREATE DATABASE {database}")
+    try:
+        for url in (f"sqlite:///{tmp_path / 'events.db'}", postgres_url(settings, database)):
+            engine = sqlalchemy.create_engine(url)
+            with engine.begin() as connection:
+                connection.exec_driver_sql("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(20))")
+                connection.exec_driver_sql("INSERT INTO events (id, sender_id) VALUES (3, 'a'), (9, 'a'), (4, 'b')")
+            newest = "SELECT max(id) FROM events WHERE sender_id = :sender_id"
+            assert [pooled_scalar(engine, newest, {"sender_id": s}) for s in ("a", "b", "nobody")] == [9, 4, None]
+            with engine.begin() as connection:  # a later write is seen: no read transaction was left open
+                connection.exec_driver_sql("INSERT INTO events (id, sender_id) VALUES (12, 'b')")
+            assert pooled_scalar(engine, newest, {"sender_id": "b"}) == 12
+            engine.dispose()
+    finally:
+        with admin_cursor(settings) as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {database}")

@@ -35,7 +35,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_patches.plain_sql import driver_sql, events_table
+from bot.rasa_patches.plain_sql import events_table, pooled_scalar
 from bot.rasa_patches.store_then_stream import STORED_EVENTS
 
 DEFAULT_CAPACITY = 2000
@@ -127,8 +127,7 @@ def cache_of(store: SQLTrackerStore) -> TrackerCache | None:
 
 def newest_event_id(store: SQLTrackerStore, sender_id: str) -> int | None:
     sql = f"SELECT max(id) FROM {events_table(store)} WHERE sender_id = :sender_id"
-    with store.engine.connect() as connection:
-        return driver_sql(connection, sql, {"sender_id": sender_id})
+    return pooled_scalar(store.engine, sql, {"sender_id": sender_id})
 
 
 _inner_retrieve: Any = None
