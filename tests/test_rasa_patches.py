@@ -262,3 +262,32 @@ def test_the_pooled_read_answers_like_sqlalchemy_on_sqlite_and_postgresql(tmp_pa
     finally:
         with admin_cursor(settings) as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+def test_after_the_database_drops_its_connections_one_pooled_read_fails_and_the_next_reconnects():
+    import uuid
+
+    import psycopg2
+    import sqlalchemy
+
+    from bot.profiles import ProductionSettings, admin_cursor, postgres_url
+    from bot.rasa_patches.plain_sql import pooled_scalar
+
+    database = f"triage_test_{uuid.uuid4().hex[:8]}"
+    settings = ProductionSettings()
+    with admin_cursor(settings) as cursor:
+        cursor.execute(f"CREATE DATABASE {database}")
+    engine = sqlalchemy.create_engine(postgres_url(settings, database), pool_size=3)
+    try:
+        held = [engine.raw_connection() for _ in range(3)]  # three connections in the pool
+        for connection in held:
+            connection.close()
+        with admin_cursor(settings) as cursor:  # what a PostgreSQL restart does to them
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+        with pytest.raises(psycopg2.OperationalError):
+            pooled_scalar(engine, "SELECT :one", {"one": 1})
+        assert pooled_scalar(engine, "SELECT :one", {"one": 1}) == 1  # not the next dead pooled connection
+    finally:
+        engine.dispose()
+        with admin_cursor(settings) as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {database}")

@@ -44,6 +44,13 @@ def pooled_scalar(engine: Engine, sql: str, parameters: Dict[str, Any]) -> Any:
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except engine.dialect.dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, connection, None):
+            # As SQLAlchemy does on a lost connection: after a database restart every pooled connection is
+            # dead, and each would fail a turn of its own.
+            connection.invalidate(error)
+            engine.dispose()
+        raise
     finally:
         connection.close()  # back to the pool, which ends the read transaction
     return row[0] if row else None
