@@ -206,14 +206,27 @@ def test_cut_off_confirmations_are_counted_and_summarised_and_other_errors_pass_
     try:
         cut = {"message": NEVER_RETRIEVED, "exception": ConnectionClosed(320, "CONNECTION_FORCED")}
         other = {"message": NEVER_RETRIEVED, "exception": ValueError("a bug somewhere")}
+
+        def reset_raised_in(filename: str) -> ConnectionResetError:
+            try:
+                exec(compile("raise ConnectionResetError(104, 'Connection reset by peer')", filename, "exec"))
+            except ConnectionResetError as error:
+                return error
+            raise AssertionError("not raised")
+
+        reset_in_aiormq = {"message": NEVER_RETRIEVED, "exception": reset_raised_in("/site/aiormq/connection.py")}
+        reset_elsewhere = {"message": NEVER_RETRIEVED, "exception": reset_raised_in("/site/other/client.py")}
         with caplog.at_level(logging.WARNING, logger="bot.rasa_patches.cut_off_confirmations"):
             for _ in range(500):
                 counter(loop, cut)
+            counter(loop, reset_in_aiormq)
             counter(loop, other)
+            counter(loop, reset_elsewhere)
     finally:
         loop.close()
-    assert passed_on == [other]  # anything that is not a cut-off confirmation still reaches the old handler
-    assert counter.total == 500
+    # anything that is not a cut-off confirmation still reaches the old handler
+    assert passed_on == [other, reset_elsewhere]
+    assert counter.total == 501
     summaries = [r.getMessage() for r in caplog.records]
     assert len(summaries) == 1 and summaries[0].startswith("1 RabbitMQ confirmations cut off")  # then quiet
 

@@ -45,7 +45,10 @@ from typing import Any, Dict, Set
 
 from rasa.core.brokers.pika import PikaEventBroker
 
+from bot.rasa_patches.log_summary import PeriodicSummary
+
 logger = logging.getLogger(__name__)
+_unconfirmed = PeriodicSummary(logger, "events not confirmed by RabbitMQ")  # one line per 10 s in a flood
 
 
 def publish_timeout_s() -> float:
@@ -91,8 +94,7 @@ async def publish_once(broker: PikaEventBroker, event: Dict[str, Any], headers: 
         await asyncio.wait_for(broker._exchange.publish(broker._message(event, headers), ""), timeout_of(broker))
         return True
     except (Exception, asyncio.CancelledError) as error:  # unconfirmed in time, refused, unrouted, or cut off
-        logger.warning("event %s of %s not confirmed by RabbitMQ (%s); kept to send again", event.get("event"),
-                       event.get("sender_id"), type(error).__name__)  # fmt: skip
+        _unconfirmed.add(type(error).__name__, "kept to send again")
         if broker.should_keep_unpublished_messages:
             broker._unpublished_events.append(event)
         schedule_retry(broker)

@@ -1,7 +1,8 @@
 """Confirmations RabbitMQ can no longer send are counted in one line, not logged one traceback each.
 
 aiormq gives every publish a future for RabbitMQ's confirmation. When the
-connection drops, it fails all of them with ``ConnectionClosed``; but the
+connection drops, it fails all of them (``ConnectionClosed``, or the
+socket's ``ConnectionResetError`` when RabbitMQ restarts); but the
 publishes waiting on them were cancelled by ``broker_redelivery`` (their
 events kept and sent again), so nobody reads those failures and asyncio logs
 each one, with a 40-line traceback, as "Future exception was never
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import weakref
 from typing import Any, Callable, Dict
 
 from aiormq.exceptions import AMQPError
 from rasa.core.brokers.pika import PikaEventBroker
+
+from bot.rasa_patches.log_summary import PeriodicSummary
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,26 @@ Handler = Callable[[asyncio.AbstractEventLoop, Dict[str, Any]], object]
 _quieted: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
+def raised_in_aiormq(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) went through aiormq's code."""
+    seen = 0
+    current: BaseException | None = error
+    while current is not None and seen < 5:
+        trace = current.__traceback__
+        while trace is not None:
+            if "/aiormq/" in trace.tb_frame.f_code.co_filename:
+                return True
+            trace = trace.tb_next
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return False
+
+
 def is_cut_off_confirmation(context: Dict[str, Any]) -> bool:
-    return context.get("message") == NEVER_RETRIEVED and isinstance(context.get("exception"), AMQPError)
+    """An AMQP error, or a reset or cancellation aiormq passed on to a confirmation, that nobody awaited."""
+    error = context.get("exception")
+    if context.get("message") != NEVER_RETRIEVED or error is None:
+        return False
+    return isinstance(error, AMQPError) or raised_in_aiormq(error)
 
 
 class CutOffCounter:
@@ -42,10 +62,11 @@ class CutOffCounter:
 
     def __init__(self, previous: Handler | None, every_s: float = SUMMARY_EVERY_S) -> None:
         self.previous = previous
-        self.every_s = every_s
-        self.unreported = 0
-        self.total = 0
-        self._last_report = float("-inf")
+        self.summary = PeriodicSummary(logger, "RabbitMQ confirmations cut off by a lost connection", every_s)
+
+    @property
+    def total(self) -> int:
+        return self.summary.total
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
         if not is_cut_off_confirmation(context):
@@ -54,13 +75,7 @@ class CutOffCounter:
             else:
                 loop.default_exception_handler(context)
             return
-        self.unreported += 1
-        self.total += 1
-        now = time.monotonic()
-        if now - self._last_report >= self.every_s:
-            logger.warning("%d RabbitMQ confirmations cut off by a lost connection (%s); their events were kept "
-                           "and are sent again", self.unreported, context["exception"])  # fmt: skip
-            self.unreported, self._last_report = 0, now
+        self.summary.add(type(context["exception"]).__name__, "their events were kept and are sent again")
 
 
 def quiet_cut_off_confirmations(loop: asyncio.AbstractEventLoop) -> None:
