@@ -23,11 +23,10 @@ from typing import Any, Callable, Dict
 from aiormq.exceptions import AMQPError
 from rasa.core.brokers.pika import PikaEventBroker
 
-from bot.rasa_patches.log_summary import PeriodicSummary
+from bot.rasa_patches.log_summary import SUMMARY_EVERY_S, PeriodicSummary
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_EVERY_S = 10.0
 NEVER_RETRIEVED = "Future exception was never retrieved"
 
 Handler = Callable[[asyncio.AbstractEventLoop, Dict[str, Any]], object]

@@ -14,9 +14,11 @@ import logging
 import time
 from collections import Counter
 
+SUMMARY_EVERY_S = 10.0
+
 
 class PeriodicSummary:
-    def __init__(self, logger: logging.Logger, what: str, every_s: float = 10.0) -> None:
+    def __init__(self, logger: logging.Logger, what: str, every_s: float = SUMMARY_EVERY_S) -> None:
         self.logger = logger
         self.what = what  # "RabbitMQ confirmations cut off by a lost connection", ...
         self.every_s = every_s

@@ -41,6 +41,10 @@ def names():
     asyncio.run(remove())
 
 
+def local_broker(exchange_name: str, queue_name: str) -> PikaEventBroker:
+    return PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+
+
 async def settled(broker: PikaEventBroker) -> None:
     for _ in range(100):
         if not broker._background_tasks:
@@ -53,7 +57,7 @@ def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(n
     exchange_name, queue_name = names
 
     async def scenario() -> list:
-        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        broker = local_broker(exchange_name, queue_name)
         await broker.connect()
         async with await aio_pika.connect(AMQP) as admin:
             channel = await admin.channel()
@@ -84,7 +88,7 @@ def test_kept_events_are_sent_again_by_themselves_when_no_other_event_follows(na
     exchange_name, queue_name = names
 
     async def scenario() -> tuple:
-        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        broker = local_broker(exchange_name, queue_name)
         await broker.connect()
         async with await aio_pika.connect(AMQP) as admin:
             queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
@@ -115,7 +119,7 @@ def test_the_exchange_is_durable_and_a_non_durable_one_is_refused_with_advice(na
     exchange_name, queue_name = names
 
     async def scenario() -> None:
-        broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+        broker = local_broker(exchange_name, queue_name)
         await broker.connect()
         await broker.close()
         async with await aio_pika.connect(AMQP) as admin:
@@ -126,8 +130,7 @@ def test_the_exchange_is_durable_and_a_non_durable_one_is_refused_with_advice(na
             await channel.exchange_delete(exchange_name)
             await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.FANOUT, durable=False)
         with pytest.raises(ExchangeNotDurable, match="exchange_name"):
-            await PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name],
-                                  exchange_name=exchange_name).connect()  # fmt: skip
+            await local_broker(exchange_name, queue_name).connect()
 
     asyncio.run(scenario())
 
