@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
-from bot.profiles import PROFILES, ProductionSettings, ServiceMissing, production_environment, render_endpoints
+from bot.profiles import (
+    PROFILES,
+    ProductionSettings,
+    ServiceMissing,
+    production_environment,
+    render_endpoints,
+    with_action_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -221,6 +228,8 @@ class Stack:
             raise StartupError(f"no trained model at {cfg.model}; run `make train`")
         if cfg.profile == "production":
             self._apply_production_profile()
+        else:
+            cfg.endpoints = with_action_server(cfg.endpoints, self.actions_url, cfg.log_dir / "endpoints.embedded.yml")
         # The desk drives Rasa's HTTP API, so the API is on, always behind a token,
         # and agents sign in with passwords: generate both when not given.
         secrets_env = {

@@ -127,6 +127,18 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
     }  # fmt: skip
 
 
+def with_action_server(endpoints: Path, actions_url: str, destination: Path) -> Path:
+    """A copy of an embedded-profile endpoints file whose action endpoint is ``actions_url`` (``ACTIONS_PORT``
+    moves the action server; Rasa must call it there)."""
+    import yaml
+
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    config["action_endpoint"] = {**(config.get("action_endpoint") or {}), "url": f"{actions_url}/webhook"}
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return destination
+
+
 def render_endpoints(template: Path, values: Mapping[str, str], destination: Path) -> Path:
     """Fill ``${VAR}`` in the endpoints template (Rasa 3.6 does not expand every field itself)."""
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ from typing import Dict, FrozenSet, Mapping, Tuple
 
 import yaml
 
+from storage.retry import RetryPolicy
+
 CONFIG_FILE = Path(__file__).with_name("config.yml")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -39,9 +41,15 @@ class FrustrationSettings:
 class WebhookSettings:
     url: str | None = None
     secret: str | None = None
-    max_attempts: int = 12
-    first_retry_seconds: float = 2.0
-    max_retry_seconds: float = 300.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True)
+class EffectSettings:
+    """Applying a ticket's effects to the conversation (pause, agents' messages, the hand-back)."""
+
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(1.0, 300.0, 40))
+    lease_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class HandoffSettings:
     default_priority: int
     frustration: FrustrationSettings = field(default_factory=FrustrationSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    effects: EffectSettings = field(default_factory=EffectSettings)
 
 
 def _minutes(text: str, where: str) -> int:
@@ -80,6 +89,14 @@ def _queue(key: str, raw: Mapping) -> Queue:
     )
 
 
+def _retry(raw: Mapping, default: RetryPolicy) -> RetryPolicy:
+    return RetryPolicy(
+        first_retry_seconds=float(raw.get("first_retry_seconds", default.first_retry_seconds)),
+        max_retry_seconds=float(raw.get("max_retry_seconds", default.max_retry_seconds)),
+        max_attempts=int(raw.get("max_attempts", default.max_attempts)),
+    )
+
+
 def parse_settings(raw: Mapping, environ: Mapping[str, str]) -> HandoffSettings:
     queues = {key: _queue(key, value or {}) for key, value in (raw.get("queues") or {}).items()}
     default_queue = str(raw.get("default_queue", "general"))
@@ -92,6 +109,7 @@ def parse_settings(raw: Mapping, environ: Mapping[str, str]) -> HandoffSettings:
     priority = raw.get("priority") or {}
     frustration = raw.get("frustration") or {}
     webhook = raw.get("webhook") or {}
+    effects = raw.get("effects") or {}
     return HandoffSettings(
         queues=queues,
         reason_queues=dict(raw.get("reason_queues") or {}),
@@ -109,9 +127,11 @@ def parse_settings(raw: Mapping, environ: Mapping[str, str]) -> HandoffSettings:
         webhook=WebhookSettings(
             url=environ.get("HANDOFF_WEBHOOK_URL") or None,
             secret=environ.get("HANDOFF_WEBHOOK_SECRET") or None,
-            max_attempts=int(webhook.get("max_attempts", 12)),
-            first_retry_seconds=float(webhook.get("first_retry_seconds", 2)),
-            max_retry_seconds=float(webhook.get("max_retry_seconds", 300)),
+            retry=_retry(webhook, RetryPolicy()),
+        ),
+        effects=EffectSettings(
+            retry=_retry(effects, EffectSettings().retry),
+            lease_seconds=float(effects.get("lease_seconds", EffectSettings().lease_seconds)),
         ),
     )
 

@@ -1,5 +1,10 @@
-"""Tickets, agent messages and the webhook outbox in SQL (SQLAlchemy: SQLite by
-default, PostgreSQL by URL). Status changes go through ``ticket.check_transition``."""
+"""Tickets, agent messages, the webhook outbox and the conversation effects in SQL (``tables.py``).
+
+A ticket changes status by compare-and-set: the UPDATE names the status (and owner) it expects, so of two
+agents claiming at once exactly one wins, on SQLite and PostgreSQL alike; the other is told why. What a change
+does to the conversation (``ticket.SIDE_EFFECTS``) and to an external desk (the webhook) is written in the
+same transaction, so neither can be lost or happen without the change.
+"""
 
 from __future__ import annotations
 
@@ -8,58 +13,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
-from sqlalchemy import Column, Float, Integer, String, Text, UniqueConstraint, func, or_, select
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy import exists, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
 
-from handoff.ticket import OPEN_STATUSES, Ticket, TicketStatus, check_transition
+from handoff.tables import Base, EffectRow, MessageRow, OutboxRow, TicketRow
+from handoff.ticket import (
+    OPEN_STATUSES,
+    SIDE_EFFECTS,
+    TRANSITIONS,
+    InvalidTransition,
+    NotYourTicket,
+    Ticket,
+    TicketStatus,
+    check_transition,
+)
 from storage.sql import SqlStore
-
-# Typed as Any: SQLAlchemy 1.4 declarative classes need its mypy plugin otherwise.
-Base: Any = declarative_base()
-
-
-class TicketRow(Base):
-    __tablename__ = "handoff_tickets"
-    # open_marker is 1 while the ticket is open and NULL after: the unique
-    # constraint then allows one open ticket per conversation and any number of closed ones.
-    __table_args__ = (UniqueConstraint("conversation_id", "open_marker"),)
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(32), nullable=False)
-    status = Column(String(16), nullable=False, index=True)
-    open_marker = Column(Integer)
-    queue = Column(String(32), nullable=False)
-    priority = Column(Integer, nullable=False)
-    reason = Column(String(64), nullable=False)
-    summary = Column(String(500), nullable=False)
-    payload = Column(Text, nullable=False)
-    assigned_to = Column(String(100))
-    satisfaction = Column(Integer)
-    created_at = Column(Float, nullable=False)
-    updated_at = Column(Float, nullable=False)
-
-
-class MessageRow(Base):
-    __tablename__ = "handoff_messages"
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(Integer, nullable=False, index=True)
-    kind = Column(String(16), nullable=False)  # "reply" (to the customer) or "note" (agents only)
-    author = Column(String(100), nullable=False)
-    text = Column(Text, nullable=False)
-    created_at = Column(Float, nullable=False)
-
-
-class OutboxRow(Base):
-    __tablename__ = "handoff_outbox"
-    id = Column(String(36), primary_key=True)  # also the delivery's idempotency key
-    ticket_id = Column(Integer, nullable=False)
-    event = Column(String(32), nullable=False)
-    payload = Column(Text, nullable=False)
-    attempts = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(Float, nullable=False)
-    delivered_at = Column(Float)
-    failed_at = Column(Float)
-    last_error = Column(String(500))
 
 
 @dataclass(frozen=True)
@@ -85,12 +53,27 @@ class Message:
     author: str
     text: str
     created_at: float
+    delivery: str | None = None  # replies: "pending", "delivered" or "failed" (the effect that carries it)
+    delivery_error: str | None = None
 
 
 @dataclass(frozen=True)
 class OutboxItem:
     id: str
     event: str
+    payload: Dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One thing a ticket's change does to its conversation, for the gateway to apply."""
+
+    id: str
+    ticket_id: int
+    conversation_id: str
+    channel: str
+    kind: str
     payload: Dict[str, Any]
     attempts: int
 
@@ -115,6 +98,18 @@ def _record(row: TicketRow) -> TicketRecord:
         row.updated_at,
         json.loads(row.payload),
     )
+
+
+def _effect(row: EffectRow) -> Effect:
+    return Effect(
+        row.id, row.ticket_id, row.conversation_id, row.channel, row.kind, json.loads(row.payload), row.attempts
+    )
+
+
+def _delivery_state(row: EffectRow | None) -> str | None:
+    if row is None:
+        return None
+    return "delivered" if row.delivered_at else "failed" if row.failed_at else "pending"
 
 
 class TicketStore(SqlStore):
@@ -163,6 +158,30 @@ class TicketStore(SqlStore):
                 ticket_id=row.id,
                 event=event,
                 payload=json.dumps(body),
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
+
+    def _queue_effect(
+        self,
+        session: Session,
+        row: TicketRow,
+        kind: str,
+        now: float,
+        payload: Dict[str, Any] | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        session.add(
+            EffectRow(
+                id=str(uuid.uuid4()),
+                ticket_id=row.id,
+                conversation_id=row.conversation_id,
+                channel=row.channel,
+                kind=kind,
+                payload=json.dumps(payload or {}),
+                message_id=message_id,
+                created_at=now,
                 attempts=0,
                 next_attempt_at=now,
             )
@@ -218,34 +237,108 @@ class TicketStore(SqlStore):
     def transition(
         self, ticket_id: int, target: TicketStatus, now: float, agent: str | None = None, notify: bool = False
     ) -> TicketRecord:
+        """Move the ticket to ``target`` if its status allows it and, for an assigned ticket, ``agent`` (when
+        given) owns it; queue the change's side effects and webhook with it."""
+        sources = [status for status, targets in TRANSITIONS.items() if target in targets]
         with self._session() as session:
-            row = session.get(TicketRow, ticket_id, with_for_update=True)
-            if row is None:
-                raise TicketNotFound(ticket_id)
-            check_transition(TicketStatus(row.status), target)
-            row.status = target.value
-            row.open_marker = 1 if target in OPEN_STATUSES else None
-            row.assigned_to = agent if target is TicketStatus.ASSIGNED else row.assigned_to
-            row.updated_at = now
-            if notify:
-                self._queue_delivery(session, row, f"ticket.{target.value}", now)
-            return _record(row)
+            changed = session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.id == ticket_id,
+                    TicketRow.status.in_([s.value for s in sources]),
+                    self._owned_by(agent, target),
+                )
+                .values(
+                    status=target.value,
+                    open_marker=1 if target in OPEN_STATUSES else None,
+                    updated_at=now,
+                    assigned_to=agent if target is TicketStatus.ASSIGNED else TicketRow.assigned_to,
+                )
+            ).rowcount
+            if changed:
+                row = session.get(TicketRow, ticket_id)
+                for kind in SIDE_EFFECTS[target]:
+                    details = {"resolved": target is TicketStatus.RESOLVED} if kind == "handback" else {}
+                    self._queue_effect(session, row, kind, now, details)
+                if notify:
+                    self._queue_delivery(session, row, f"ticket.{target.value}", now)
+                return _record(row)
+        raise self._why_not(ticket_id, target, agent)
 
-    def add_message(self, ticket_id: int, kind: str, author: str, text: str, now: float) -> Message:
+    @staticmethod
+    def _owned_by(agent: str | None, target: TicketStatus) -> Any:
+        """A pending ticket is anyone's; an assigned one only its owner's (claiming it again is not allowed)."""
+        if agent is None or target is TicketStatus.ASSIGNED:
+            return true()
+        return (TicketRow.status == TicketStatus.PENDING.value) | (TicketRow.assigned_to == agent)
+
+    def _why_not(self, ticket_id: int, target: TicketStatus, agent: str | None) -> Exception:
+        current = self.get(ticket_id)  # raises TicketNotFound
+        if current.status is TicketStatus.ASSIGNED and agent is not None and current.assigned_to != agent:
+            return NotYourTicket(f"ticket {ticket_id} belongs to {current.assigned_to}")
+        try:
+            check_transition(current.status, target)
+        except InvalidTransition as refused:
+            return refused
+        return InvalidTransition(f"ticket {ticket_id} changed meanwhile; reload it")
+
+    def reply(self, ticket_id: int, agent: str, text: str, now: float) -> Message:
+        """An agent's message to the customer, with the effect that carries it; the agent must own the ticket."""
+        with self._session() as session:
+            owned = session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.id == ticket_id,
+                    TicketRow.status == TicketStatus.ASSIGNED.value,
+                    TicketRow.assigned_to == agent,
+                )
+                .values(updated_at=now)
+            ).rowcount
+            if owned:
+                row = session.get(TicketRow, ticket_id)
+                message = MessageRow(ticket_id=ticket_id, kind="reply", author=agent, text=text, created_at=now)
+                session.add(message)
+                session.flush()
+                self._queue_effect(session, row, "agent_message", now, {"text": text, "agent": agent}, message.id)
+                return Message("reply", agent, text, now, "pending")
+        current = self.get(ticket_id)
+        if current.status is TicketStatus.ASSIGNED:
+            raise NotYourTicket(f"ticket {ticket_id} belongs to {current.assigned_to}")
+        raise InvalidTransition(f"a {current.status.value} ticket takes no replies; claim it first")
+
+    def add_note(self, ticket_id: int, author: str, text: str, now: float) -> Message:
+        """Agents only: never reaches the customer."""
         with self._session() as session:
             if session.get(TicketRow, ticket_id) is None:
                 raise TicketNotFound(ticket_id)
-            session.add(MessageRow(ticket_id=ticket_id, kind=kind, author=author, text=text, created_at=now))
-            return Message(kind, author, text, now)
+            session.add(MessageRow(ticket_id=ticket_id, kind="note", author=author, text=text, created_at=now))
+            return Message("note", author, text, now)
 
     def messages(self, ticket_id: int) -> List[Message]:
+        """Notes and replies in order; each reply with how far its delivery got."""
         with self._session() as session:
             rows = session.scalars(
                 select(MessageRow)
                 .where(MessageRow.ticket_id == ticket_id)
                 .order_by(MessageRow.created_at, MessageRow.id)
-            )
-            return [Message(r.kind, r.author, r.text, r.created_at) for r in rows]
+            ).all()
+            carriers = {
+                e.message_id: e
+                for e in session.scalars(
+                    select(EffectRow).where(EffectRow.ticket_id == ticket_id, EffectRow.message_id.is_not(None))
+                )
+            }
+            return [
+                Message(
+                    r.kind,
+                    r.author,
+                    r.text,
+                    r.created_at,
+                    _delivery_state(carriers.get(r.id)),
+                    (carriers[r.id].last_error if r.id in carriers and carriers[r.id].failed_at else None),
+                )
+                for r in rows
+            ]
 
     def record_satisfaction(self, conversation_id: str, rating: int, now: float) -> int | None:
         """On the conversation's most recent closed ticket; returns its id."""
@@ -260,7 +353,83 @@ class TicketStore(SqlStore):
             row.satisfaction, row.updated_at = rating, now
             return int(row.id)
 
-    # -- outbox -----------------------------------------------------------------
+    # -- conversation effects -------------------------------------------------------
+    def claim_due_effects(self, now: float, limit: int, lease_seconds: float) -> List[Effect]:
+        """The oldest undelivered effect of up to ``limit`` conversations, each leased to the caller: a
+        conversation's effects are applied one at a time, in order (a failed one no longer holds the rest)."""
+        earlier = aliased(EffectRow)
+        undelivered = (EffectRow.delivered_at.is_(None)) & (EffectRow.failed_at.is_(None))
+        first = ~exists().where(
+            earlier.conversation_id == EffectRow.conversation_id,
+            earlier.seq < EffectRow.seq,
+            earlier.delivered_at.is_(None),
+            earlier.failed_at.is_(None),
+        )
+        free = (EffectRow.lease_until.is_(None)) | (EffectRow.lease_until < now)
+        with self._session() as session:
+            due = session.scalars(
+                select(EffectRow.seq)
+                .where(undelivered, first, free, EffectRow.next_attempt_at <= now)
+                .order_by(EffectRow.seq)
+                .limit(limit)
+            ).all()
+        claimed = []
+        for seq in due:
+            with self._session() as session:
+                won = session.execute(
+                    update(EffectRow)
+                    .where(EffectRow.seq == seq, undelivered, free)
+                    .values(lease_until=now + lease_seconds)
+                ).rowcount
+                if won:
+                    claimed.append(_effect(session.get(EffectRow, seq)))
+        return claimed
+
+    def _settle(self, effect_id: str, **values: Any) -> None:
+        with self._session() as session:
+            session.execute(update(EffectRow).where(EffectRow.id == effect_id).values(lease_until=None, **values))
+
+    def mark_effect_applied(self, effect: Effect, now: float) -> None:
+        self._settle(effect.id, delivered_at=now, attempts=effect.attempts + 1)
+
+    def mark_effect_retry(self, effect: Effect, error: str, retry_at: float) -> None:
+        self._settle(effect.id, attempts=effect.attempts + 1, last_error=error[:500], next_attempt_at=retry_at)
+
+    def mark_effect_failed(self, effect: Effect, error: str, now: float) -> None:
+        self._settle(effect.id, attempts=effect.attempts + 1, last_error=error[:500], failed_at=now)
+
+    def effects(self, ticket_id: int) -> List[Dict[str, Any]]:
+        """Every effect of a ticket with its state, oldest first (for the desk and for operators)."""
+        with self._session() as session:
+            rows = session.scalars(select(EffectRow).where(EffectRow.ticket_id == ticket_id).order_by(EffectRow.seq))
+            return [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "state": _delivery_state(r),
+                    "attempts": r.attempts,
+                    "last_error": r.last_error,
+                    "created_at": r.created_at,
+                }
+                for r in rows
+            ]
+
+    def redeliver(self, ticket_id: int, now: float) -> int:
+        """Try the ticket's given-up effects again from now; returns how many."""
+        with self._session() as session:
+            return int(
+                session.execute(
+                    update(EffectRow)
+                    .where(
+                        EffectRow.ticket_id == ticket_id,
+                        EffectRow.failed_at.is_not(None),
+                        EffectRow.delivered_at.is_(None),
+                    )
+                    .values(failed_at=None, attempts=0, next_attempt_at=now, lease_until=None)
+                ).rowcount
+            )
+
+    # -- webhook outbox -------------------------------------------------------------
     def due_deliveries(self, now: float, limit: int = 20) -> List[OutboxItem]:
         with self._session() as session:
             rows = session.scalars(

@@ -11,6 +11,8 @@ from handoff.policy import Escalation, UserTurn
 from privacy.redaction import redact_card_numbers
 
 SCHEMA_VERSION = 1
+# The text channels give the bot for a photo, file or place sent without words (bot/channels/inbound.py).
+MEDIA_ONLY_TEXT = "/EXTERNAL_media_received"
 
 # Slots that are bookkeeping, not something the customer told us.
 INTERNAL_SLOTS = {"requested_slot", "failed_attempts", "handoff_reason", "session_started_metadata", "backend_down"}
@@ -32,8 +34,22 @@ TRANSITIONS: Mapping[TicketStatus, frozenset] = {
 }
 
 
+# What each change does to the conversation, beyond the ticket itself (docs/handoff.md): claiming silences
+# the bot, closing either way hands the conversation back. An agent's reply is an effect of its own.
+SIDE_EFFECTS: Mapping[TicketStatus, Tuple[str, ...]] = {
+    TicketStatus.PENDING: (),
+    TicketStatus.ASSIGNED: ("pause",),
+    TicketStatus.RESOLVED: ("handback",),
+    TicketStatus.RETURNED: ("handback",),
+}
+
+
 class InvalidTransition(ValueError):
     """The ticket cannot move from its status to the one asked for."""
+
+
+class NotYourTicket(PermissionError):
+    """Another agent owns this conversation."""
 
 
 def check_transition(current: TicketStatus, target: TicketStatus) -> None:
@@ -50,6 +66,8 @@ class TranscriptEntry:
     confidence: float | None = None
     top_intents: Tuple[Tuple[str, float], ...] = ()
     agent: str | None = None
+    # Photos, files and places the customer sent: {"url", "kind", "content_type"?, "name"?}
+    attachments: Tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,9 +91,10 @@ class Ticket:
     def to_json(self) -> Dict[str, Any]:
         data = asdict(self)
         data["transcript"] = [
-            {**asdict(entry), "top_intents": [{"name": n, "confidence": c} for n, c in entry.top_intents]}
+            {**asdict(entry), "top_intents": [{"name": n, "confidence": c} for n, c in entry.top_intents],
+             "attachments": [dict(a) for a in entry.attachments]}
             for entry in self.transcript
-        ]
+        ]  # fmt: skip
         return data
 
 
@@ -89,6 +108,9 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Transcri
     entries = []
     for event in events:
         kind = event.get("event")
+        metadata = event.get("metadata") or {}
+        if kind == "user" and metadata.get("handoff"):
+            continue  # the hand-back the desk raised, not something the customer said
         if kind == "user":
             parse = event.get("parse_data") or {}
             intent = parse.get("intent") or {}
@@ -96,14 +118,17 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Transcri
                 (str(r.get("name")), round(float(r.get("confidence") or 0.0), 4))
                 for r in (parse.get("intent_ranking") or [])[:3]
             )
+            attachments = tuple(a for a in metadata.get("attachments") or () if isinstance(a, dict) and a.get("url"))
+            text = "" if attachments and event.get("text") == MEDIA_ONLY_TEXT else _clean(event.get("text"))
             entries.append(
                 TranscriptEntry(
                     "customer",
-                    _clean(event.get("text")),
+                    text,
                     float(event.get("timestamp") or 0),
                     intent.get("name"),
                     intent.get("confidence"),
                     ranking,
+                    attachments=attachments,
                 )
             )
         elif kind == "bot" and event.get("text"):

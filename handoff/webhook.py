@@ -28,13 +28,6 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def retry_delay(attempts_so_far: int, config: WebhookSettings) -> float | None:
-    """Seconds until the next try after ``attempts_so_far`` failures; None = give up."""
-    if attempts_so_far >= config.max_attempts:
-        return None
-    return min(config.max_retry_seconds, config.first_retry_seconds * 2 ** (attempts_so_far - 1))
-
-
 def deliver_due(
     store: TicketStore, config: WebhookSettings, session: requests.Session, now: float | None = None
 ) -> int:
@@ -62,7 +55,7 @@ def deliver_due(
             store.mark_delivered(item.id, current)
             delivered += 1
             continue
-        delay = retry_delay(item.attempts + 1, config)
+        delay = config.retry.delay(item.attempts + 1)
         logger.warning(
             "webhook delivery %s failed (%s); %s",
             item.id,

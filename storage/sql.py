@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +20,20 @@ def sql_engine(url: str) -> Engine:
     if url.startswith(SQLITE_FILE_PREFIX):
         Path(url.removeprefix(SQLITE_FILE_PREFIX)).parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+    if url.startswith(SQLITE_FILE_PREFIX):
+        # Several processes write these files (the Rasa server, the action server, the desk): with write-ahead
+        # logging a reader never waits for a writer, and writers wait their turn (timeout above) instead of
+        # failing.
+        event.listen(engine, "connect", _write_ahead_logging)
+    return engine
+
+
+def _write_ahead_logging(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class SqlStore:

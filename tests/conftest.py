@@ -14,6 +14,8 @@ import requests
 from bot.launcher import ROOT, Service, Stack, StackConfig, free_port, reference_service, write_embedded_endpoints
 from tests.fakes import Answer, FakeBackend
 from tests.helpers import API_TOKEN
+from tests.providers.rbm import RbmDouble, RbmWebhooks
+from tests.providers.twilio import TwilioDouble, TwilioWebhooks
 
 MODEL = ROOT / "models" / "triage.tar.gz"
 SEED = ROOT / "seeds" / "demo.yml"
@@ -43,40 +45,48 @@ TWILIO = {
     "TWILIO_FROM_NUMBER": "+15550000000",
     "SMS_PUBLIC_URL": "https://bot.example.com",
 }
-
-
-@pytest.fixture(scope="session")
-def twilio() -> Iterator[FakeBackend]:
-    """A Twilio-compatible Messages API on loopback that records what the bot sends."""
-    with FakeBackend(Answer(status=201, body={"sid": "SM-fake", "status": "queued"})) as fake:
-        yield fake
-
-
 RBM_CLIENT_TOKEN = "rbm-client-token-for-tests"
+RBM_AGENT_ID = "support-bot-agent"
 
 
 @pytest.fixture(scope="session")
-def rbm() -> Iterator[FakeBackend]:
-    """An RBM-compatible API on loopback, with the OAuth token endpoint the service account uses."""
-    with FakeBackend(Answer(status=200, body={"name": "phones/x/agentMessages/y"})) as fake:
-        fake.routes[("POST", "/token")] = Answer(body={"access_token": "ya29.test", "expires_in": 3600,
-                                                       "token_type": "Bearer"})  # fmt: skip
-        yield fake
+def rasa_port() -> int:
+    """Chosen first: the provider doubles post their callbacks to it."""
+    return free_port()
 
 
-def service_account_file(directory: Path, token_uri: str) -> Path:
-    """A throwaway service-account key, as Google issues them, pointing at ``token_uri``."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+@pytest.fixture(scope="session")
+def twilio(rasa_port: int) -> Iterator[TwilioDouble]:
+    """A Twilio-compatible Messages API on loopback, written from Twilio's public documentation."""
+    local = f"http://127.0.0.1:{rasa_port}"
+    with TwilioDouble(TWILIO["TWILIO_ACCOUNT_SID"], TWILIO["TWILIO_AUTH_TOKEN"], numbers=[TWILIO["TWILIO_FROM_NUMBER"]],
+                      reachable=lambda url: url.replace(TWILIO["SMS_PUBLIC_URL"], local)) as double:  # fmt: skip
+        yield double
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()  # fmt: skip
+
+@pytest.fixture(scope="session")
+def twilio_webhooks(rasa_port: int) -> TwilioWebhooks:
+    """Twilio's side of the webhook: signed posts to the public URL, arriving through a proxy on loopback."""
+    return TwilioWebhooks(TWILIO["TWILIO_AUTH_TOKEN"], TWILIO["TWILIO_ACCOUNT_SID"], TWILIO["SMS_PUBLIC_URL"],
+                          f"http://127.0.0.1:{rasa_port}")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def rbm_webhooks(rasa_port: int) -> RbmWebhooks:
+    return RbmWebhooks(RBM_CLIENT_TOKEN, f"http://127.0.0.1:{rasa_port}/webhooks/rcs/webhook", RBM_AGENT_ID)
+
+
+@pytest.fixture(scope="session")
+def rbm(rbm_webhooks: RbmWebhooks) -> Iterator[RbmDouble]:
+    """An RBM-compatible API (and Google's OAuth token endpoint) on loopback, written from Google's docs."""
+    with RbmDouble(RBM_AGENT_ID, webhook=rbm_webhooks) as double:
+        yield double
+
+
+def service_account_file(directory: Path, rbm: RbmDouble) -> Path:
+    """The agent's service-account key, as Google issues them: the double made the key and knows it."""
     path = directory / "rbm-service-account.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "test", "private_key_id": "k1", "private_key": pem,
-        "client_email": "bot@test.iam.gserviceaccount.com", "client_id": "1", "token_uri": token_uri,
-    }))  # fmt: skip
+    path.write_text(json.dumps(rbm.service_account_info()))
     return path
 
 
@@ -85,19 +95,20 @@ def stack(
     trained_model: Path,
     tmp_path_factory: pytest.TempPathFactory,
     webhook_receiver: FakeBackend,
-    twilio: FakeBackend,
-    rbm: FakeBackend,
+    twilio: TwilioDouble,
+    rbm: RbmDouble,
+    rasa_port: int,
 ) -> Iterator[Stack]:
     """Reference service, actions and Rasa on free ports with fresh SQLite databases."""
     workdir = tmp_path_factory.mktemp("stack")
     actions_port = free_port()
-    endpoints = write_embedded_endpoints(
-        workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}", workdir / "trackers.db"
-    )
+    # Port 9 (discard): the launcher must point Rasa at the action server's real port itself, as it does for
+    # ACTIONS_PORT; if it did not, every custom action in these tests would fail.
+    endpoints = write_embedded_endpoints(workdir / "endpoints.yml", "http://127.0.0.1:9", workdir / "trackers.db")
     config = StackConfig(
         model=trained_model,
         endpoints=endpoints,
-        rasa_port=free_port(),
+        rasa_port=rasa_port,
         actions_port=actions_port,
         reference_port=free_port(),
         reference_database=f"sqlite:///{workdir / 'reference.db'}",
@@ -117,8 +128,9 @@ def stack(
             "TWILIO_API_BASE": twilio.url,
             "CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}",
             "RBM_CLIENT_TOKEN": RBM_CLIENT_TOKEN,
-            "RBM_SERVICE_ACCOUNT_FILE": str(service_account_file(workdir, f"{rbm.url}/token")),
+            "RBM_SERVICE_ACCOUNT_FILE": str(service_account_file(workdir, rbm)),
             "RBM_API_BASE": rbm.url,
+            "RBM_AGENT_ID": RBM_AGENT_ID,
         },
     )
     with Stack(config) as running:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Dict, List
 
 import requests
@@ -33,3 +34,29 @@ def tracker(stack: Stack, conversation_id: str) -> Dict:
 def handed_over(text: str) -> bool:
     """The bot told the customer a person will take over (queue position, or when the team is back)."""
     return "in the queue" in text or "offline right now" in text
+
+
+class Desk:
+    def __init__(self, url: str, agent: str, password: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        reply = self.session.post(f"{url}/desk/api/login", json={"agent": agent, "password": password}, timeout=10)
+        reply.raise_for_status()
+
+    def tickets(self) -> List[Dict]:
+        return self.session.get(f"{self.url}/desk/api/tickets", timeout=10).json()["tickets"]
+
+    def ticket_for(self, conversation_id: str, timeout: float = 10) -> Dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for ticket in self.tickets():
+                if ticket["conversation_id"] == conversation_id:
+                    return ticket
+            time.sleep(0.05)
+        raise AssertionError(f"no ticket for {conversation_id}")
+
+    def view(self, ticket_id: int) -> Dict:
+        return self.session.get(f"{self.url}/desk/api/tickets/{ticket_id}", timeout=10).json()
+
+    def post(self, ticket_id: int, action: str, **body) -> requests.Response:
+        return self.session.post(f"{self.url}/desk/api/tickets/{ticket_id}/{action}", json=body, timeout=20)

@@ -52,3 +52,19 @@ def test_the_action_server_keeps_an_idle_connection_past_sanics_default_keep_ali
         assert ask(connection).startswith(b"HTTP/1.1 200")
         time.sleep(6.5)
         assert ask(connection).startswith(b"HTTP/1.1 200")  # the same connection, still open
+
+
+def test_the_embedded_profile_calls_the_action_server_on_its_port(tmp_path, monkeypatch):
+    """ACTIONS_PORT moves the action server; the endpoints Rasa gets must follow it (not endpoints.yml's 5055)."""
+    import yaml
+
+    from bot.launcher import ROOT, Stack
+    from bot.profiles import with_action_server
+
+    monkeypatch.setenv("ACTIONS_PORT", "6123")
+    config = parse_config([])
+    assert config.actions_port == 6123
+    rendered = with_action_server(ROOT / "endpoints.yml", Stack(config).actions_url, tmp_path / "endpoints.yml")
+    endpoints = yaml.safe_load(rendered.read_text())
+    assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6123/webhook"
+    assert endpoints["tracker_store"] == yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]

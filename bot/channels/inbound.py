@@ -1,10 +1,12 @@
-"""Checks every channel applies to a customer's text before Rasa sees it. Pure."""
+"""What every channel applies to a customer's message before Rasa sees it, and the message itself. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Dict, Mapping, Tuple
 
 from bot.nlu.normalize import remove_control_characters
+from handoff.ticket import MEDIA_ONLY_TEXT
 from privacy.redaction import redact_card_numbers
 
 MAX_MESSAGE_CHARS = 2000
@@ -30,6 +32,42 @@ CARD_WARNING = (
 )
 
 
+MEDIA_NOTICE = (
+    "I can only read text, so I can't open photos, files or locations. I've kept it with this conversation "
+    "in case a member of our team needs it."
+)
+
+# What the bot is told when a customer sends only a photo, a file or a place: an intent only channels raise
+# (domain.yml), so the bot can say it reads text, and the attachment is on the tracker for an agent to see.
+MEDIA_ONLY_MESSAGE = MEDIA_ONLY_TEXT
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A picture, file or place the customer sent; the agent sees its link in the transcript."""
+
+    url: str
+    kind: str  # "image", "file", "location", ...
+    content_type: str | None = None
+    name: str | None = None
+
+    def as_json(self) -> Dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """One message from a customer on any channel, as the channel read it off the wire."""
+
+    channel: str  # Rasa's input channel name: "rest", "socketio", "sms", "rcs"
+    sender_id: str  # the conversation id: the channel's address for the customer
+    text: str
+    # The client's or the provider's id for this message: one already in the conversation is not processed again.
+    message_id: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    attachments: Tuple[Attachment, ...] = ()
+
+
 @dataclass(frozen=True)
 class InboundText:
     """Either ``text`` to hand to Rasa, or a ``reply`` to send back instead.
@@ -39,6 +77,20 @@ class InboundText:
     text: str | None = None
     reply: str | None = None
     notice: str | None = None
+
+
+def check_inbound_message(message: CustomerMessage, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:
+    """``check_inbound_text``, and what a photo, file or place turns into: with text, the text and a notice
+    that the bot reads text; alone, the media intent."""
+    if not message.attachments:
+        return check_inbound_text(message.text, max_chars)
+    if not remove_control_characters(message.text).strip():
+        return InboundText(text=MEDIA_ONLY_MESSAGE)
+    checked = check_inbound_text(message.text, max_chars)
+    if checked.reply is not None:
+        return checked
+    notice = MEDIA_NOTICE if checked.notice is None else f"{checked.notice} {MEDIA_NOTICE}"
+    return InboundText(text=checked.text, notice=notice)
 
 
 def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:

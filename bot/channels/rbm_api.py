@@ -1,14 +1,17 @@
-"""Google RCS Business Messaging: send agent messages (blocking; call off the loop)."""
+"""Google RCS Business Messaging: send agent messages (blocking; call it off the event loop).
+
+``POST /v1/phones/{E.164}/agentMessages?messageId={UUID}&agentId={agent}`` with an OAuth bearer token from the
+agent's service account (scope ``rcsbusinessmessaging``). The caller chooses the messageId: RBM ignores a
+messageId it has seen, so a resend after a lost answer never reaches the customer twice.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from typing import Any, Dict
-from urllib.parse import quote
 
 import requests
 
@@ -16,28 +19,33 @@ SCOPES = ["https://www.googleapis.com/auth/rcsbusinessmessaging"]
 
 
 class NotRcsCapable(RuntimeError):
-    """RBM answered 404: this phone cannot receive RCS (fall back to SMS)."""
+    """RBM answered 404: this phone cannot receive RCS now (fall back to SMS)."""
 
 
-class RbmSendFailed(RuntimeError):
-    pass
+class RbmRefused(RuntimeError):
+    def __init__(self, message: str, http_status: int | None = None, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
 class RbmConfig:
     client_token: str  # shared with RBM: webhook handshake and X-Goog-Signature key
     service_account: Dict[str, Any]  # the service-account JSON key
+    agent_id: str
     api_base: str = "https://rcsbusinessmessaging.googleapis.com"
 
     @classmethod
     def from_env(cls) -> RbmConfig | None:
         token, key_file = os.environ.get("RBM_CLIENT_TOKEN"), os.environ.get("RBM_SERVICE_ACCOUNT_FILE")
-        if not (token and key_file):
+        agent = os.environ.get("RBM_AGENT_ID")
+        if not (token and key_file and agent):
             return None
         with open(key_file, encoding="utf-8") as handle:
             info = json.load(handle)
         base = os.environ.get("RBM_API_BASE", "https://rcsbusinessmessaging.googleapis.com").rstrip("/")
-        return cls(token, info, base)
+        return cls(token, info, agent, base)
 
 
 class RbmClient:
@@ -50,29 +58,35 @@ class RbmClient:
         self._lock = threading.Lock()
 
     def _token(self) -> str:
+        from google.auth.exceptions import GoogleAuthError
         from google.auth.transport.requests import Request
 
-        with self._lock:  # one refresh at a time; google-auth caches until expiry
+        with self._lock:  # one refresh at a time; google-auth caches the token until it expires
             if not self.credentials.valid:
-                self.credentials.refresh(Request(self.session))
+                try:
+                    self.credentials.refresh(Request(self.session))
+                except (GoogleAuthError, requests.RequestException) as error:
+                    raise RbmRefused(f"no RBM access token: {type(error).__name__}") from error
             return str(self.credentials.token)
 
-    def send(self, phone: str, content: Dict[str, Any]) -> str:
-        """Send one agentMessage; returns its message id."""
-        message_id = uuid.uuid4().hex
-        url = f"{self.config.api_base}/v1/phones/{quote(phone, safe='+')}/agentMessages"
+    def send(self, phone: str, content: Dict[str, Any], message_id: str) -> None:
+        """Send one agent message; ``message_id`` is a UUID in its 8-4-4-4-12 form."""
+        # The phone goes into the path as E.164; "+" is a legal path character and stays as it is.
+        url = f"{self.config.api_base}/v1/phones/{phone}/agentMessages"
         try:
             reply = self.session.post(
                 url,
-                params={"messageId": message_id},
+                params={"messageId": message_id, "agentId": self.config.agent_id},
                 json={"contentMessage": content},
                 headers={"Authorization": f"Bearer {self._token()}"},
                 timeout=(2, 10),
             )
         except requests.RequestException as error:
-            raise RbmSendFailed(f"RBM did not answer: {type(error).__name__}") from error
+            raise RbmRefused(f"RBM did not answer: {type(error).__name__}") from error
         if reply.status_code == 404:
             raise NotRcsCapable(phone)
+        if reply.status_code == 401:
+            self.credentials.token = None  # fetch a fresh token on the next try
         if reply.status_code >= 300:
-            raise RbmSendFailed(f"RBM answered {reply.status_code}")
-        return message_id
+            retryable = reply.status_code >= 500 or reply.status_code in (401, 429)
+            raise RbmRefused(f"RBM answered {reply.status_code}: {reply.text[:200]}", reply.status_code, retryable)

@@ -1,35 +1,36 @@
-"""RCS through Google RCS Business Messaging (``/webhooks/rcs/webhook``).
+"""RCS through Google RCS Business Messaging: ``RcsInput`` (``/webhooks/rcs/webhook``) paired with its output,
+the outbound queue (``QueuedOutput("rcs")``), which also reaches an RCS customer after the fact.
 
-RBM first verifies the webhook (clientToken + secret handshake); after that
-every push carries ``X-Goog-Signature``: base64 HMAC-SHA512 of the decoded
-message data with the client token. User messages (text, or a suggestion's
-``postbackData``: the button payload) go to the bot in the background; the
-webhook answers 200 at once. DELIVERED/READ events are recorded; duplicates
-are dropped. Replies go out as agentMessages with suggestion chips or rich
-cards. A 404 from RBM means the phone cannot receive RCS: that customer is
-reached by SMS from then on.
+RBM verifies the webhook first: it posts ``{"clientToken", "secret"}`` and expects 200 with the secret as the
+plain-text body. After that every push carries ``X-Goog-Signature``: base64 HMAC-SHA512 of the decoded message
+data, keyed by the client token. RBM serves all of a partner's agents from one queue, so the webhook answers
+200 at once and works in the background. User messages (text, a suggestion's ``postbackData``, a file, a
+location) go through the shared pipeline; DELIVERED/READ events are receipts (only ever moving forward),
+UNSUBSCRIBE/SUBSCRIBE are consent to non-essential messages. A phone RBM cannot reach falls back to SMS in
+the outbound queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import hashlib
 import hmac
 import json
 import logging
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict, Mapping, Text, Tuple
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.bot_turn import ask_bot
-from bot.channels.rbm_api import RbmConfig
-from bot.channels.rcs_delivery import RcsDelivery
-from bot.channels.sms_store import sms_store
+from bot.channels import pipeline
+from bot.channels.choices import with_choice_resolved
+from bot.channels.inbound import Attachment, CustomerMessage
+from bot.channels.runtime import channel_store, queued_output, rbm_config, start_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +39,50 @@ def rbm_signature(client_token: str, data: bytes) -> str:
     return base64.b64encode(hmac.new(client_token.encode(), data, hashlib.sha512).digest()).decode()
 
 
-def decode_push(body: bytes) -> Dict[str, Any] | None:
-    """The Pub/Sub-style push envelope ``{"message": {"data": base64(json)}}`` as
-    ``{"raw": decoded bytes (what is signed), "payload": parsed JSON}``; None if malformed."""
+def decode_push(body: bytes) -> Tuple[bytes, Dict[str, Any]] | None:
+    """The push envelope ``{"message": {"data": base64(json)}}`` as (the decoded bytes, which are what is
+    signed, and the JSON they hold); None if malformed."""
     try:
         envelope = json.loads(body.decode("utf-8"))
         raw = base64.b64decode(envelope["message"]["data"], validate=True)
-        return {"raw": raw, "payload": json.loads(raw.decode("utf-8"))}
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        payload = json.loads(raw.decode("utf-8"))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
         return None
+    return (raw, payload) if isinstance(payload, dict) else None
+
+
+def handshake_secret(body: bytes, client_token: str) -> Tuple[bool, str] | None:
+    """(whether the token is ours, the secret) for a verification request; None for anything else."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or "clientToken" not in data or "secret" not in data or "message" in data:
+        return None
+    ours = hmac.compare_digest(str(data["clientToken"]).encode(), client_token.encode())
+    return ours, str(data["secret"])
+
+
+def user_content(payload: Mapping[str, Any]) -> Tuple[str, Tuple[Attachment, ...]]:
+    """What a user message says: its text or tapped suggestion's postbackData, and any file or location."""
+    suggestion = payload.get("suggestionResponse") or {}
+    text = str(suggestion.get("postbackData") or payload.get("text") or "") if isinstance(suggestion, dict) else ""
+    attachments = []
+    user_file = payload.get("userFile")
+    if isinstance(user_file, dict) and isinstance(user_file.get("payload"), dict):
+        info = user_file["payload"]
+        if info.get("fileUri"):
+            mime = str(info.get("mimeType") or "") or None
+            kind = "image" if mime and mime.startswith("image/") else "file"
+            attachments.append(Attachment(str(info["fileUri"]), kind, mime, info.get("fileName")))
+    location = payload.get("location")
+    if isinstance(location, dict) and "latitude" in location and "longitude" in location:
+        try:
+            latitude, longitude = float(location["latitude"]), float(location["longitude"])
+            attachments.append(Attachment(f"geo:{latitude},{longitude}", "location"))
+        except (TypeError, ValueError):
+            pass
+    return text, tuple(attachments)
 
 
 class RcsInput(InputChannel):
@@ -59,66 +95,78 @@ class RcsInput(InputChannel):
         return cls()
 
     def __init__(self) -> None:
-        self.config = RbmConfig.from_env()
-        self.delivery = RcsDelivery.from_env()
+        self.config = rbm_config()
         self._tasks: set = set()
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """How the hand-off reaches an RCS customer later; None (collect only) until RBM is configured."""
+        return queued_output(self.name()) if self.config else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("rcs_webhook", __name__)
+
+        @webhook.listener("after_server_start")
+        async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
+            if self.config is not None:
+                start_delivery(loop)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.config is None:
                 return response.json({"error": "rcs_not_configured"}, status=503)
-            handshake = self._handshake(request.body)
+            handshake = handshake_secret(request.body, self.config.client_token)
             if handshake is not None:
-                return handshake
+                ours, secret = handshake
+                if not ours:
+                    return response.json({"error": "invalid_client_token"}, status=403)
+                # RBM's registration: 200 with the secret as the whole plain-text body.
+                return response.text(secret, content_type="text/plain; charset=utf-8")
             push = decode_push(request.body)
             if push is None:
                 return response.json({"error": "bad_request", "detail": "expected an RBM push message"}, status=400)
+            raw, payload = push
             signature = request.headers.get("x-goog-signature", "")
-            if not hmac.compare_digest(signature, rbm_signature(self.config.client_token, push["raw"])):
+            if not hmac.compare_digest(signature.encode(), rbm_signature(self.config.client_token, raw).encode()):
                 return response.json({"error": "invalid_signature"}, status=403)
-            task = asyncio.get_running_loop().create_task(self._handle(push["payload"], on_new_message))
+            task = asyncio.get_running_loop().create_task(self._handle(payload, on_new_message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return response.json({})
 
         return webhook
 
-    def _handshake(self, body: bytes) -> HTTPResponse | None:
-        """RBM's webhook verification: echo the secret when the client token matches."""
-        assert self.config is not None
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(data, dict) or "clientToken" not in data or "secret" not in data:
-            return None
-        if not hmac.compare_digest(str(data["clientToken"]), self.config.client_token):
-            return response.json({"error": "invalid_client_token"}, status=403)
-        return response.json({"secret": data["secret"]})
-
     @staticmethod
     async def _run(function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
 
     async def _handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        store = sms_store()
+        store = channel_store()
         try:
             phone = str(payload.get("senderPhoneNumber") or "")
-            event_id = payload.get("eventId") or payload.get("messageId")
-            if not phone or not event_id or not await self._run(store.first_time, f"rcs:{event_id}"):
+            if not phone:
                 return
             if payload.get("eventType"):
-                if payload["eventType"] in {"DELIVERED", "READ"} and payload.get("messageId"):
-                    await self._run(store.record_status, f"rcs:{payload['messageId']}", payload["eventType"], None)
+                await self._run(self._event, phone, payload)
                 return
-            suggestion = payload.get("suggestionResponse") or {}
-            text = suggestion.get("postbackData") or payload.get("text") or ""
-            messages = await ask_bot(
-                on_new_message, str(text), phone, self.name(), {"agent_id": payload.get("agentId")}
+            message_id = payload.get("messageId")
+            if not message_id or await self._run(store.is_opted_out, "rcs", phone):
+                return
+            text, attachments = user_content(payload)
+            message = CustomerMessage(
+                self.name(), phone, text, str(message_id), {"agent_id": payload.get("agentId")}, attachments
             )
-            await self._run(self.delivery.deliver, phone, messages)
+            message = await self._run(with_choice_resolved, store, message)
+            await pipeline.receive(message, queued_output(self.name()), on_new_message)
         except Exception:  # a background task has nobody to report to but the log
             logger.exception("RCS message could not be handled")
+
+    @staticmethod
+    def _event(phone: str, payload: Dict[str, Any]) -> None:
+        store, event = channel_store(), str(payload["eventType"])
+        if event in ("DELIVERED", "READ") and payload.get("messageId"):
+            store.record_receipt(str(payload["messageId"]), "rcs", event)
+        elif event == "UNSUBSCRIBE":
+            # "No further non-essential messages": answers to the customer's own messages still go.
+            store.set_opted_out("rcs", phone, True, "rcs UNSUBSCRIBE", scope="marketing")
+        elif event == "SUBSCRIBE":
+            store.set_opted_out("rcs", phone, False, "rcs SUBSCRIBE", scope="marketing")

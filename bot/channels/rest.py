@@ -8,11 +8,9 @@ get a polite reply without touching the conversation.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -20,11 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import PROCESSING_ERROR_REPLY, check_inbound_text
-from bot.rasa_patches.idempotent_messages import client_message_id
-from handoff.runtime import ticket_store
-from handoff.settings import settings as handoff_settings
-from handoff.status import waiting_reply
+from bot.channels import pipeline
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +68,6 @@ def bot_messages_after(events: List[Dict[str, Any]], after: float) -> List[Dict[
         for e in events
         if e.get("event") == "bot" and float(e.get("timestamp") or 0) > after
     ]  # fmt: skip
-
-
-async def waiting_status(sender: str) -> List[Dict[str, Any]]:
-    """While a hand-off is pending, tell the customer where they stand (never silence)."""
-    store = ticket_store()
-    record = await asyncio.get_running_loop().run_in_executor(None, store.open_ticket_for, sender)
-    if record is None:
-        return []
-    position = await asyncio.get_running_loop().run_in_executor(None, store.position_in_queue, record.id)
-    text = waiting_reply(record, position, handoff_settings(), datetime.now(timezone.utc))
-    return [{"recipient_id": sender, "text": text}] if text else []
 
 
 async def stored_replies(tracker_store: Any, sender: str, message_id: str) -> List[Dict[str, Any]]:
@@ -149,37 +133,29 @@ class RestChannel(InputChannel):
             except BadRequest as error:
                 return response.json({"error": "bad_request", "detail": str(error)}, status=400)
             sender = incoming.sender
-            checked = check_inbound_text(incoming.text)
-            if checked.reply is not None:
-                return response.json([{"recipient_id": sender, "text": checked.reply}])
             collector = CollectingOutputChannel()
-            if checked.notice:
-                collector.messages.append({"recipient_id": sender, "text": checked.notice})
-            client_message_id.set(incoming.message_id)
+            replayed: List[Dict[str, Any]] = []
+
+            async def replay() -> bool:
+                # A resent message is not processed again (rasa_patches/idempotent_messages.py): answer as before.
+                assert incoming.message_id is not None
+                replayed.extend(await stored_replies(request.app.ctx.agent.tracker_store, sender,
+                                                     incoming.message_id))  # fmt: skip
+                return bool(replayed)
+
+            message = CustomerMessage(self.name(), sender, incoming.text, incoming.message_id, incoming.metadata or {})
             try:
-                await on_new_message(
-                    UserMessage(
-                        checked.text,
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=incoming.metadata,
-                        message_id=incoming.message_id,
-                    )
-                )
-                if not collector.messages and incoming.message_id:
-                    # A resent message is not processed again (rasa_patches/idempotent_messages.py): answer as before.
-                    earlier = await stored_replies(request.app.ctx.agent.tracker_store, sender, incoming.message_id)
-                    if earlier:
-                        return response.json(earlier, headers={"X-Triage-Replayed": "true"})
-                if not collector.messages:
-                    collector.messages.extend(await waiting_status(sender))
-            except Exception:  # the customer still gets an answer; the log gets the trace
+                reception = await pipeline.receive(message, collector, on_new_message, replay)
+            except Exception:  # the store behind a replay or a reply failed: say so, and when to ask again
+                logger.exception("message from %s could not be answered", sender)
+                reception = None
+            if reception is None or reception.failed:
                 # 503 + Retry-After tells an integration to resend (with the same message_id,
                 # so nothing is processed twice); the body still reads well to a person.
-                logger.exception("message from %s could not be processed", sender)
                 apology = [{"recipient_id": sender, "text": PROCESSING_ERROR_REPLY}]
                 return response.json(apology, status=503, headers={"Retry-After": "1"})
+            if replayed:
+                return response.json(replayed, headers={"X-Triage-Replayed": "true"})
             return response.json(collector.messages)
 
         @webhook.route("/messages", methods=["GET"])

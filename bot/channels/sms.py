@@ -1,12 +1,12 @@
-"""SMS through Twilio Programmable Messaging (``/webhooks/sms/webhook``).
+"""SMS through Twilio Programmable Messaging: ``SmsInput`` (``/webhooks/sms/webhook`` and ``/status``) paired
+with its output, the outbound queue (``QueuedOutput("sms")``), which also reaches an SMS customer after the
+fact (an agent's reply, the welcome-back) through ``get_output_channel``.
 
-Every request is checked against ``X-Twilio-Signature`` (computed over the
-public URL Twilio called, for deployments behind a proxy), answered at once
-with empty TwiML (Twilio waits 15 s at most) and handled in the background.
-Retries are dropped by MessageSid. STOP/START/HELP never reach the NLU and
-consent is enforced before anything is sent. Replies go out through the
-Messages REST API: buttons as numbered choices, long answers cut to a segment
-budget, images as media URLs.
+Every request must carry ``X-Twilio-Signature`` over the URL Twilio called (the public URL, query string
+included) and every form field; Twilio gets an empty TwiML answer at once and the message is handled in the
+background. Carrier keywords (STOP, START, YES, HELP...) never reach the NLU; an opted-out number is neither
+answered nor processed. Buttons went out as numbered choices, so a reply of "2" is the second button's
+payload. Pictures (MMS) are kept as attachments for an agent; the bot says it reads text.
 """
 
 from __future__ import annotations
@@ -18,16 +18,21 @@ from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Text
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels.bot_turn import ask_bot
-from bot.channels.rendering import carrier_keyword, choice_for, render_for_sms
-from bot.channels.sms_store import SmsStore, sms_store
-from bot.channels.twilio_api import OPTED_OUT, SmsSendFailed, TwilioClient, TwilioConfig
+from bot.channels import pipeline
+from bot.channels.choices import with_choice_resolved
+from bot.channels.delivery import KeyScope, delivery_keys
+from bot.channels.inbound import Attachment, CustomerMessage
+from bot.channels.keywords import KeywordAction, keyword_action, keyword_of
+from bot.channels.receipts import FAILED_STATUSES, normalise
+from bot.channels.runtime import channel_store, queued_output, start_delivery, twilio_config
+from bot.channels.settings import settings
+from bot.channels.twilio_api import OPTED_OUT
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +42,14 @@ HELP_TEXT = (
     "person. Reply STOP to stop messages. Msg&data rates may apply."
 )
 START_TEXT = "You're subscribed again. How can I help? Reply STOP to stop messages."
+MAX_MEDIA = 10  # Twilio: at most 10 media items per message
 
 
 def form_params(body: bytes) -> Dict[str, Any]:
     """Form fields as Twilio signed them: blank values kept, repeated keys as lists."""
     try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
         return {}
     return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
 
@@ -51,6 +57,22 @@ def form_params(body: bytes) -> Dict[str, Any]:
 def first(params: Dict[str, Any], key: str) -> str | None:
     value = params.get(key)
     return value[0] if isinstance(value, list) else value
+
+
+def media_of(params: Dict[str, Any]) -> List[Attachment]:
+    """The MMS pictures Twilio lists as MediaUrl0.. / MediaContentType0.. (NumMedia of them)."""
+    try:
+        count = min(int(first(params, "NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    attachments = []
+    for index in range(count):
+        url = first(params, f"MediaUrl{index}")
+        if url:
+            content_type = first(params, f"MediaContentType{index}")
+            kind = (content_type or "file").split("/")[0] if content_type else "file"
+            attachments.append(Attachment(url, "image" if kind == "image" else "file", content_type))
+    return attachments
 
 
 class SmsInput(InputChannel):
@@ -63,34 +85,55 @@ class SmsInput(InputChannel):
         return cls()
 
     def __init__(self) -> None:
-        self.config = TwilioConfig.from_env()
+        self.config = twilio_config()
         self.public_url = os.environ.get("SMS_PUBLIC_URL", "").rstrip("/")
-        self.max_segments = int(os.environ.get("SMS_MAX_SEGMENTS", 3))
-        self.overflow_link = os.environ.get("SMS_OVERFLOW_URL") or None
-        self.client = TwilioClient(self.config) if self.config else None
         self._tasks: set = set()
 
-    # -- request checks ---------------------------------------------------------
-    def _signed(self, request: Request, path: str, params: Dict[str, Any]) -> bool:
+    def get_output_channel(self) -> OutputChannel | None:
+        """How the hand-off reaches an SMS customer later; None (collect only) until Twilio is configured."""
+        return queued_output(self.name()) if self.config else None
+
+    # -- request checks -----------------------------------------------------------
+    def _signed(self, request: Request, params: Dict[str, Any]) -> bool:
+        """Twilio signs the full URL it called: scheme, host, path and query string."""
         assert self.config is not None
-        url = f"{self.public_url}{path}" if self.public_url else request.url
+        url = (
+            f"{self.public_url}{request.path}"
+            if self.public_url
+            else f"{request.scheme}://{request.host}{request.path}"
+        )
+        if request.query_string:
+            url += f"?{request.query_string}"
         signature = request.headers.get("x-twilio-signature", "")
         return bool(signature) and RequestValidator(self.config.auth_token).validate(url, params, signature)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sms_webhook", __name__)
 
+        @webhook.listener("after_server_start")
+        async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
+            if self.config is not None:
+                start_delivery(loop)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.config is None:
                 return response.json({"error": "sms_not_configured"}, status=503)
             params = form_params(request.body)
-            if not self._signed(request, "/webhooks/sms/webhook", params):
+            if not self._signed(request, params):
                 return response.json({"error": "invalid_signature"}, status=403)
-            form = {key: first(params, key) for key in ("MessageSid", "From", "To", "Body", "NumMedia")}
-            if not form["MessageSid"] or not form["From"]:
+            sid, phone = first(params, "MessageSid"), first(params, "From")
+            if not sid or not phone:
                 return response.json({"error": "bad_request", "detail": "MessageSid and From are required"}, status=400)
-            task = asyncio.get_running_loop().create_task(self._handle(form, on_new_message))
+            message = CustomerMessage(
+                self.name(),
+                phone,
+                first(params, "Body") or "",
+                sid,
+                {"to": first(params, "To")},
+                tuple(media_of(params)),
+            )
+            task = asyncio.get_running_loop().create_task(self._handle(message, on_new_message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")
@@ -100,57 +143,48 @@ class SmsInput(InputChannel):
             if self.config is None:
                 return response.json({"error": "sms_not_configured"}, status=503)
             params = form_params(request.body)
-            if not self._signed(request, "/webhooks/sms/status", params):
+            if not self._signed(request, params):
                 return response.json({"error": "invalid_signature"}, status=403)
             sid, state = first(params, "MessageSid"), first(params, "MessageStatus")
             if sid and state:
-                await self._run(sms_store().record_status, sid, state, first(params, "ErrorCode"))
+                await self._run(self._record_status, sid, state, first(params, "ErrorCode"), first(params, "To"))
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook
 
-    # -- handling ---------------------------------------------------------------
+    # -- handling ---------------------------------------------------------------------
     @staticmethod
     async def _run(function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
 
-    async def _handle(
-        self, form: Dict[str, str | None], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
-        store, phone, body = sms_store(), str(form["From"]), form.get("Body") or ""
-        try:
-            if not await self._run(store.first_time, form["MessageSid"]):
-                return  # Twilio retried a message we already handled
-            keyword = carrier_keyword(body)
-            if keyword == "stop":
-                await self._run(store.set_opted_out, phone, True, "keyword")
-                return  # Twilio confirms STOP itself; nothing more may be sent
-            if keyword == "start":
-                await self._run(store.set_opted_out, phone, False, "keyword")
-                await self._send(store, phone, [(START_TEXT, [])])
-                return
-            if keyword == "help":
-                await self._send(store, phone, [(HELP_TEXT, [])], even_if_opted_out=True)
-                return
-            if await self._run(store.is_opted_out, phone):
-                return
-            choice = choice_for(body, await self._run(store.offered, phone))
-            messages = await ask_bot(on_new_message, choice or body, phone, self.name(), {"to": form.get("To")})
-            rendered, choices = render_for_sms(messages, self.max_segments, self.overflow_link)
-            await self._run(store.offer, phone, choices)
-            await self._send(store, phone, rendered)
-        except Exception:  # a background task has nobody to report to but the log
-            logger.exception("SMS %s could not be handled", form.get("MessageSid"))
+    @staticmethod
+    def _record_status(sid: str, state: str, error_code: str | None, to: str | None) -> None:
+        store = channel_store()
+        store.record_receipt(sid, "sms", state, error_code)
+        # Twilio reports an unsubscribed recipient in the status callback too: the opt-out holds from now on.
+        if to and normalise(state) in FAILED_STATUSES and error_code == str(OPTED_OUT):
+            store.set_opted_out("sms", to, True, "carrier 21610")
 
-    async def _send(self, store: SmsStore, phone: str, messages: List[tuple], even_if_opted_out: bool = False) -> None:
-        assert self.client is not None
-        for text, media in messages:
-            if not even_if_opted_out and await self._run(store.is_opted_out, phone):
+    async def _handle(self, message: CustomerMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        store, phone = channel_store(), message.sender_id
+        output = queued_output(self.name())
+        try:
+            action = keyword_action(message.text, await self._run(store.is_opted_out, "sms", phone))
+            if action is KeywordAction.IGNORE:
                 return
-            try:
-                await self._run(self.client.send, phone, text, media)
-            except SmsSendFailed as failed:
-                if failed.code == OPTED_OUT:
-                    await self._run(store.set_opted_out, phone, True, "carrier 21610")
-                    return
-                logger.warning("SMS to a customer failed: %s", failed)
+            if action is KeywordAction.OPT_OUT:
+                # Twilio confirms STOP itself and blocks the number; nothing more may be sent.
+                await self._run(store.set_opted_out, "sms", phone, True, f"keyword {keyword_of(message.text)}")
+                return
+            if action is KeywordAction.OPT_IN:
+                await self._run(store.set_opted_out, "sms", phone, False, f"keyword {keyword_of(message.text)}")
+            if action in (KeywordAction.OPT_IN, KeywordAction.HELP):
+                if not settings().provider_answers_keywords:
+                    delivery_keys.set(KeyScope(f"turn:sms:{message.message_id}"))  # a retried webhook: one answer
+                    answer = START_TEXT if action is KeywordAction.OPT_IN else HELP_TEXT
+                    await output.send_response(phone, {"text": answer})
+                return
+            message = await self._run(with_choice_resolved, store, message)
+            await pipeline.receive(message, output, on_new_message)
+        except Exception:  # a background task has nobody to report to but the log
+            logger.exception("SMS %s could not be handled", message.message_id)

@@ -1,20 +1,29 @@
-"""Twilio's Messages REST API: send an SMS (blocking; call it off the event loop)."""
+"""Twilio's Messages REST API: send one SMS/MMS (blocking; call it off the event loop).
+
+Errors come back as ``TwilioRefused`` with Twilio's error code and whether trying again can help, so the
+outbound queue decides without knowing Twilio's codes.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List
+from typing import Sequence
 
 import requests
 
-OPTED_OUT = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
+# Twilio error codes (twilio.com/docs/api/errors/NNNNN).
+OPTED_OUT = 21610  # the recipient replied STOP: nothing may be sent until they opt back in
+# Codes that say this message can never go to this recipient as it is: invalid or non-mobile "To", a body over
+# 1,600 characters, an unroutable destination, a landline, an unknown handset, carrier filtering.
+PERMANENT_CODES = frozenset({21211, 21408, 21612, 21614, 21617, 21602, 21610, 30005, 30006, 30007})
 
 
-class SmsSendFailed(RuntimeError):
-    def __init__(self, message: str, code: int | None = None) -> None:
+class TwilioRefused(RuntimeError):
+    def __init__(self, message: str, code: int | None = None, retryable: bool = True) -> None:
         super().__init__(message)
         self.code = code
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -41,32 +50,42 @@ class TwilioConfig:
         )
 
 
+def is_retryable(http_status: int, code: int | None) -> bool:
+    """Outages (5xx), throttling (429) and authentication trouble an operator can fix are worth another try;
+    a refusal of this message or this recipient is not."""
+    if code in PERMANENT_CODES:
+        return False
+    return http_status >= 500 or http_status in (401, 429)
+
+
 class TwilioClient:
     def __init__(self, config: TwilioConfig) -> None:
         self.config = config
         self.session = requests.Session()
         self.session.auth = (config.account_sid, config.auth_token)
 
-    def send(self, to: str, body: str, media: List[str] | None = None) -> str:
-        """Send one message; returns its MessageSid. ``SmsSendFailed`` carries Twilio's error code."""
+    def send(self, to: str, body: str, media: Sequence[str] = ()) -> str:
+        """Send one message; returns its MessageSid."""
         sender_key = "MessagingServiceSid" if self.config.sender.startswith("MG") else "From"
-        form: List[tuple] = [("To", to), (sender_key, self.config.sender), ("Body", body)]
-        form += [("MediaUrl", url) for url in media or []]
+        form = [("To", to), (sender_key, self.config.sender)]
+        if body:
+            form.append(("Body", body))
+        form += [("MediaUrl", url) for url in media]
         if self.config.status_callback:
             form.append(("StatusCallback", self.config.status_callback))
         url = f"{self.config.api_base}/2010-04-01/Accounts/{self.config.account_sid}/Messages.json"
         try:
             reply = self.session.post(url, data=form, timeout=(2, 10))
         except requests.RequestException as error:
-            raise SmsSendFailed(f"Twilio did not answer: {type(error).__name__}") from error
+            raise TwilioRefused(f"Twilio did not answer: {type(error).__name__}") from error
         try:
             payload = reply.json()
         except ValueError:
             payload = {}
         if reply.status_code >= 300:
-            raise SmsSendFailed(f"Twilio answered {reply.status_code}", payload.get("code"))
-        return str(payload.get("sid", ""))
-
-    def send_text(self, to: str, body: str) -> None:
-        """For the hand-off relay: an agent's message to an SMS customer."""
-        self.send(to, body)
+            code = payload.get("code") if isinstance(payload, dict) else None
+            code = int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None
+            raise TwilioRefused(
+                f"Twilio answered {reply.status_code} (code {code})", code, is_retryable(reply.status_code, code)
+            )
+        return str(payload.get("sid", "")) if isinstance(payload, dict) else ""

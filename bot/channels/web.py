@@ -9,7 +9,6 @@ The widget's ``customData`` reaches the tracker as message metadata
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from pathlib import Path
@@ -22,7 +21,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import PROCESSING_ERROR_REPLY, check_inbound_text
+from bot.channels import pipeline
+from bot.channels.inbound import CustomerMessage
 
 logger = logging.getLogger(__name__)
 
@@ -42,45 +42,23 @@ def share_rooms_across_workers(sio: Any, redis_url: str | None) -> None:
 
 
 class WebChatInput(SocketIOInput):
-    """socket.io (rasa-webchat's protocol) with the same checks as every channel."""
+    """socket.io (rasa-webchat's protocol) through the pipeline every channel shares. An agent's reply or the
+    welcome-back reaches the customer through ``get_output_channel`` (Rasa's own), emitted to the session's
+    room: with several workers the Redis manager carries it to whichever holds the socket."""
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def checked(message: UserMessage) -> None:
-            result = check_inbound_text(message.text or "")
-            recipient = message.sender_id
-            if result.reply is not None:
-                await message.output_channel.send_text_message(recipient, result.reply)
-                return
-            if result.notice:
-                await message.output_channel.send_text_message(recipient, result.notice)
-            message.text = result.text
-            try:
-                await on_new_message(message)
-            except Exception:  # the customer hears that it failed; the log gets the trace
-                logger.exception("a web chat message could not be processed")
-                await message.output_channel.send_text_message(recipient, PROCESSING_ERROR_REPLY)
+        async def through_pipeline(message: UserMessage) -> None:
+            text = message.text if isinstance(message.text, str) else ""  # a malformed event: answered as empty
+            metadata = message.metadata if isinstance(message.metadata, dict) else {}
+            incoming = CustomerMessage(self.name(), message.sender_id, text, metadata=metadata)
+            await pipeline.receive(incoming, message.output_channel, on_new_message)
 
-        webhook = super().blueprint(checked)
+        webhook = super().blueprint(through_pipeline)
         share_rooms_across_workers(self.sio, os.environ.get("SOCKETIO_REDIS_URL"))
-
-        @webhook.route("/push", methods=["POST"])
-        async def push(request: Request) -> HTTPResponse:
-            """An agent's message to a web-chat customer (the hand-off relay calls this)."""
-            token = os.environ.get("RASA_AUTH_TOKEN", "")
-            supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not token or not hmac.compare_digest(supplied, token):
-                return response.json({"error": "unauthorized"}, status=401)
-            body = request.json if isinstance(request.json, dict) else {}
-            session_id, text = body.get("session_id"), body.get("text")
-            if not isinstance(session_id, str) or not isinstance(text, str) or not text.strip():
-                return response.json({"error": "bad_request", "detail": "session_id and text are required"}, status=400)
-            await self.sio.emit(self.bot_message_evt, {"text": text}, room=session_id)
-            return response.json({"sent": True})
-
         return webhook
 
 

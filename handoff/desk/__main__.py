@@ -11,12 +11,9 @@ import os
 import secrets
 import sys
 
-from bot.channels.rcs_delivery import RcsDelivery
-from bot.channels.sms_relay import agent_sms_sender
 from handoff.desk.app import create_app
 from handoff.desk.auth import AgentConfigError, Agents
-from handoff.rasa_api import RasaApi, WebChatPush
-from handoff.relay import TrackerRelay
+from handoff.rasa_gateway import RasaGateway
 from handoff.runtime import ticket_store
 from handoff.service import DeskService
 from handoff.settings import settings
@@ -31,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     token = os.environ.get("RASA_AUTH_TOKEN")
     if not token:
         print(
-            "error: RASA_AUTH_TOKEN must be set (the desk uses Rasa's HTTP API to pause, reply and resume)",
+            "error: RASA_AUTH_TOKEN must be set (the desk reaches conversations through the Rasa server's "
+            "/webhooks/handoff gateway with it)",
             file=sys.stderr,
         )
         return 2
@@ -42,18 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     secret = (os.environ.get("DESK_SESSION_SECRET") or secrets.token_hex(32)).encode()
     rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
-    rasa = RasaApi(rasa_url, token)
     config = settings()
-    senders = {}
-    sms = agent_sms_sender()
-    if sms is not None:
-        senders["sms"] = sms
-    senders["socketio"] = WebChatPush(rasa_url, token).send_text
-    rcs = RcsDelivery.from_env()
-    if rcs is not None:
-        senders["rcs"] = rcs.send_text
-    service = DeskService(ticket_store(), rasa, TrackerRelay(rasa, senders), notify=bool(config.webhook.url))
-    create_app(service, agents, secret, config.webhook).run(host=args.host, port=args.port, access_log=False, workers=1)
+    service = DeskService(ticket_store(), RasaGateway(rasa_url, token), notify=bool(config.webhook.url))
+    create_app(service, agents, secret, config).run(host=args.host, port=args.port, access_log=False, workers=1)
     return 0
 
 

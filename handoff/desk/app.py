@@ -7,6 +7,7 @@ session (cookie or ``Authorization: Bearer``); no transcript is readable without
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -21,9 +22,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from handoff.desk.auth import Agents, agent_for_token, issue_token
-from handoff.rasa_api import RasaUnavailable
+from handoff.effects import apply_due
+from handoff.gateway import GatewayUnavailable
 from handoff.service import DeskService, NotYourTicket
-from handoff.settings import WebhookSettings
+from handoff.settings import HandoffSettings
 from handoff.store import TicketNotFound, TicketRecord
 from handoff.ticket import InvalidTransition
 from handoff.webhook import deliver_due
@@ -42,9 +44,11 @@ def ticket_json(record: TicketRecord, now: float) -> dict:
 
 
 def create_app(
-    service: DeskService, agents: Agents, secret: bytes, webhook: WebhookSettings, name: str = "agent_desk"
+    service: DeskService, agents: Agents, secret: bytes, config: HandoffSettings, name: str = "agent_desk"
 ) -> Sanic:
     app = Sanic(name)
+    webhook = config.webhook
+    effects_due = asyncio.Event()
 
     async def run(function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
@@ -86,7 +90,7 @@ def create_app(
             return problem(409, "taken", str(taken))
         except InvalidTransition as refused:
             return problem(409, "invalid_transition", str(refused))
-        except RasaUnavailable as down:
+        except GatewayUnavailable as down:
             logger.warning("Rasa unavailable: %s", down)
             return problem(503, "bot_unavailable", "the bot server did not answer; try again")
         if isinstance(result, TicketRecord):
@@ -130,13 +134,15 @@ def create_app(
             data = await run(service.view, ticket_id)
         except TicketNotFound:
             return problem(404, "not_found", "no such ticket")
-        except RasaUnavailable:
+        except GatewayUnavailable:
             return problem(503, "bot_unavailable", "the bot server did not answer; try again")
         return response.json(
             {
                 "ticket": ticket_json(data["ticket"], time.time()),
                 "transcript": data["transcript"],
                 "messages": [asdict(m) for m in data["messages"]],
+                "effects": data["effects"],
+                "channel": data["channel"],
             }
         )
 
@@ -166,6 +172,30 @@ def create_app(
     @app.post("/desk/api/tickets/<ticket_id:int>/return")
     async def give_back(request: Request, ticket_id: int) -> HTTPResponse:
         return await act(request, service.close, ticket_id, request.ctx.agent, False)
+
+    @app.post("/desk/api/tickets/<ticket_id:int>/redeliver")
+    async def redeliver(request: Request, ticket_id: int) -> HTTPResponse:
+        return await act(request, service.redeliver, ticket_id)
+
+    async def apply_effects() -> None:
+        """Each change's effects on the conversation, as soon as it is made (woken) or due for a retry."""
+        while True:
+            try:
+                while await run(apply_due, service.store, service.gateway, config.effects):
+                    pass
+            except Exception:  # keep applying: one bad round must not stop the effects
+                logger.exception("effect delivery round failed")
+            effects_due.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(effects_due.wait(), timeout=0.5)
+
+    @app.after_server_start
+    async def start_effects(_: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        def wake() -> None:
+            loop.call_soon_threadsafe(effects_due.set)
+
+        service.wake = wake
+        loop.create_task(apply_effects())
 
     async def deliver_webhooks() -> None:
         session = requests.Session()

@@ -1,48 +1,21 @@
-"""RCS end to end: signed RBM pushes into the running Rasa server, agentMessages
-out to an RBM-compatible server on loopback (service-account auth included)."""
+"""RCS end to end: RBM's signed pushes into the running Rasa server, agent messages out to the RBM double, which
+refuses whatever RBM would refuse (tests/providers/rbm.py cites each rule)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import uuid
-from typing import Dict, List
 
 import pytest
 import requests
 
-from bot.channels.rcs import rbm_signature
-from tests.channels.test_sms import texts_to
-from tests.conftest import RBM_CLIENT_TOKEN
-from tests.fakes import Answer
+from bot.channels.rendering import is_gsm7, segment_count
+from tests.conftest import DESK_AGENT, DESK_PASSWORD, TWILIO
+from tests.customers import RcsCustomer, RcsToSmsCustomer, wait_until
+from tests.helpers import Desk
+from tests.providers.rbm import RbmWebhooks
 
-
-def push(stack, payload: Dict, signature: str | None = None) -> requests.Response:
-    raw = json.dumps(payload).encode()
-    body = {"message": {"data": base64.b64encode(raw).decode(), "messageId": "1", "publishTime": "now"},
-            "subscription": "projects/x/subscriptions/y"}  # fmt: skip
-    sig = rbm_signature(RBM_CLIENT_TOKEN, raw) if signature is None else signature
-    return requests.post(f"{stack.rasa_url}/webhooks/rcs/webhook", json=body, headers={"X-Goog-Signature": sig},
-                         timeout=10)  # fmt: skip
-
-
-def user_text(phone: str, text: str) -> Dict:
-    return {"senderPhoneNumber": phone, "messageId": uuid.uuid4().hex, "agentId": "bot", "text": text}
-
-
-def sent_to(rbm, phone: str) -> List[Dict]:
-    return [json.loads(r.body)["contentMessage"] for r in rbm.requests
-            if r.path == f"/v1/phones/{phone}/agentMessages"]  # fmt: skip
-
-
-def wait_for(rbm, phone: str, count: int, timeout: float = 20) -> List[Dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(sent_to(rbm, phone)) >= count:
-            return sent_to(rbm, phone)
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} RBM messages to {phone}, got {sent_to(rbm, phone)}")
+MARIA = "+15552014477"  # the phone on order 10023
 
 
 @pytest.fixture
@@ -50,69 +23,107 @@ def phone() -> str:
     return f"+1556{uuid.uuid4().int % 10_000_000:07d}"
 
 
-def test_the_webhook_handshake_echoes_the_secret_only_for_our_token(stack):
-    url = f"{stack.rasa_url}/webhooks/rcs/webhook"
-    ok = requests.post(url, json={"clientToken": RBM_CLIENT_TOKEN, "secret": "s3"}, timeout=10)
-    assert ok.status_code == 200 and ok.json() == {"secret": "s3"}
-    assert requests.post(url, json={"clientToken": "wrong", "secret": "s3"}, timeout=10).status_code == 403
+@pytest.fixture
+def customer(rbm, rbm_webhooks, phone, stack) -> RcsCustomer:
+    return RcsCustomer(rbm, rbm_webhooks, phone)
 
 
-def test_bad_signatures_and_malformed_pushes_are_refused(stack, phone):
-    assert push(stack, user_text(phone, "hi"), signature="AAAA").status_code == 403
-    assert push(stack, user_text(phone, "hi"), signature="").status_code == 403
+def test_the_webhook_is_verified_with_the_plain_secret(stack, rbm_webhooks):
+    """RBM's registration: 200 with the secret as the plain-text body, never JSON."""
+    reply = rbm_webhooks.verify()
+    assert rbm_webhooks.handshake_ok(reply, rbm_webhooks.last_secret), (reply.status_code, reply.text)
+    stranger = RbmWebhooks("not-our-token", rbm_webhooks.webhook_url, "x")
+    refused = stranger.verify()
+    assert refused.status_code in (400, 401, 403) and stranger.last_secret not in refused.text
+
+
+def test_bad_signatures_and_malformed_pushes_are_refused(stack, rbm_webhooks, phone):
+    message = {"senderPhoneNumber": phone, "messageId": str(uuid.uuid4()), "text": "hi"}
+    assert rbm_webhooks.push(message, signature="AAAA").status_code == 403
+    assert rbm_webhooks.push(message, signature="").status_code == 403
     bad = requests.post(f"{stack.rasa_url}/webhooks/rcs/webhook", json={"message": {"data": "%%%"}}, timeout=10)
     assert bad.status_code == 400
 
 
-def test_order_status_comes_as_a_rich_card_with_a_tracking_action(stack, rbm):
-    maria = "+15552014477"
-    before = len(sent_to(rbm, maria))
-    assert push(stack, user_text(maria, "where is my order 10023")).status_code == 200
-    card = wait_for(rbm, maria, before + 1)[-1]["richCard"]["standaloneCard"]["cardContent"]
+def test_order_status_comes_as_a_rich_card_with_a_tracking_action(stack, rbm, rbm_webhooks):
+    before = len(rbm.messages_to(MARIA))
+    rbm_webhooks.text(MARIA, "where is my order 10023")
+    wait_until(lambda: len(rbm.messages_to(MARIA)) > before, what="the card")
+    sent = rbm.messages_to(MARIA)[-1]
+    card = sent.content["richCard"]["standaloneCard"]["cardContent"]
     assert card["title"] == "Order 10023 is on its way"
     action = card["suggestions"][0]["action"]
     assert action["text"] == "Track package" and "1Z999AA10123456784" in action["openUrlAction"]["url"]
-    assert all(r.headers.get("Authorization") == "Bearer ya29.test" for r in rbm.requests if "/v1/" in r.path)
+    assert sent.agent_id == "support-bot-agent"
+    uuid.UUID(sent.message_id)  # a hyphenated UUID, RBM's idempotency key
+    assert sent.message_id == str(uuid.UUID(sent.message_id))
 
 
-def test_buttons_become_chips_and_a_chip_sends_its_payload(stack, rbm, phone):
-    push(stack, user_text(phone, "can you recommend a good film for tonight"))
-    chips = wait_for(rbm, phone, 1)[-1]["suggestions"]
+def test_buttons_become_chips_and_a_chip_sends_its_payload(customer, rbm, rbm_webhooks, phone):
+    customer.say("can you recommend a good film for tonight")
+    wait_until(lambda: any("suggestions" in m.content for m in rbm.messages_to(phone)), what="chips")
+    chips = next(m.content for m in rbm.messages_to(phone) if "suggestions" in m.content)["suggestions"]
     assert 0 < len(chips) <= 11 and all(len(c["reply"]["text"]) <= 25 for c in chips)
     track = next(c["reply"] for c in chips if c["reply"]["text"] == "Track an order")
-    assert track["postbackData"] == "/order_status"
-    push(stack, {"senderPhoneNumber": phone, "messageId": uuid.uuid4().hex,
-                 "suggestionResponse": {"postbackData": track["postbackData"], "text": track["text"]}})  # fmt: skip
-    assert "order number" in wait_for(rbm, phone, 2)[-1]["text"]
+    seen = len(customer.seen())
+    rbm_webhooks.suggestion(phone, track["postbackData"], track["text"])
+    customer.wait_for("order number", after=seen)
 
 
-def test_duplicates_are_dropped_and_receipts_recorded(stack, rbm, phone):
-    from bot.channels.sms_store import SmsStore
+def test_duplicates_are_dropped_and_receipts_only_move_forward(stack, customer, rbm, rbm_webhooks, phone):
+    from bot.channels.store import ChannelStore
 
-    message = user_text(phone, "hello")
-    push(stack, message)
-    push(stack, message)
-    wait_for(rbm, phone, 1)
-    time.sleep(1.0)
-    assert len(sent_to(rbm, phone)) == 1
-    push(stack, {"senderPhoneNumber": phone, "eventType": "READ", "eventId": uuid.uuid4().hex, "messageId": "m-1"})
-    store = SmsStore(stack.config.env["CHANNELS_DATABASE_URL"])
-    deadline = time.monotonic() + 10
-    while store.status("rcs:m-1") is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert store.status("rcs:m-1") == {"status": "READ", "error_code": None}
+    message_id = str(uuid.uuid4())
+    rbm_webhooks.text(phone, "hello", message_id=message_id)
+    rbm_webhooks.text(phone, "hello", message_id=message_id)
+    customer.wait_for("support assistant")
+    time.sleep(1.5)
+    assert len(rbm.messages_to(phone)) == 1
+    sent = rbm.messages_to(phone)[0].message_id
+    rbm_webhooks.event(phone, "READ", sent)
+    rbm_webhooks.event(phone, "DELIVERED", sent)  # arrives late: READ implies DELIVERED
+    store = ChannelStore(stack.config.env["CHANNELS_DATABASE_URL"])
+    wait_until(lambda: store.receipt(sent) is not None, what="the receipt")
+    time.sleep(0.5)
+    assert store.receipt(sent) == {"status": "read", "error_code": None}
 
 
-def test_a_phone_without_rcs_falls_back_to_sms_and_it_is_remembered(stack, rbm, twilio, phone):
-    rbm.routes[("POST", f"/v1/phones/{phone}/agentMessages")] = Answer(status=404, body={"error": "not found"})
-    push(stack, user_text(phone, "hello"))
-    deadline = time.monotonic() + 20
-    while not texts_to(twilio, phone) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "support assistant" in texts_to(twilio, phone)[-1]
-    rbm_calls = len(sent_to(rbm, phone))
-    push(stack, user_text(phone, "thanks"))
-    deadline = time.monotonic() + 20
-    while len(texts_to(twilio, phone)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(texts_to(twilio, phone)) == 2 and len(sent_to(rbm, phone)) == rbm_calls
+def test_a_file_or_a_place_is_kept_for_the_agent(stack, customer, rbm_webhooks, phone):
+    rbm_webhooks.file(phone, "https://rcs.example/files/photo-of-box.jpg", "image/jpeg", "box.jpg", 120_000)
+    assert "only read text" in customer.wait_for("only read text")
+    seen = len(customer.seen())
+    rbm_webhooks.location(phone, 51.5007, -0.1246)
+    customer.wait_for("only read text", after=seen)
+    customer.say("I want to talk to a human")
+    desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
+    transcript = desk.view(desk.ticket_for(phone)["id"])["transcript"]
+    urls = [a["url"] for m in transcript for a in m["attachments"]]
+    assert urls == ["https://rcs.example/files/photo-of-box.jpg", "geo:51.5007,-0.1246"]
+
+
+def test_a_phone_without_rcs_is_answered_by_sms_with_everything_sms_promises(stack, rbm, rbm_webhooks, twilio):
+    """The fallback goes through the one SMS sender: the segment budget, GSM-7, numbered choices, consent."""
+    phone = f"+1557{uuid.uuid4().int % 10_000_000:07d}"
+    customer = RcsToSmsCustomer(rbm, rbm_webhooks, twilio, phone)
+    customer.say("can you recommend a good film for tonight")
+    offer = customer.wait_for("Reply with a number")
+    assert "1: Track an order" in offer and is_gsm7(offer) and segment_count(offer).segments <= 3
+    assert twilio.messages_to(phone)[-1].from_ == TWILIO["TWILIO_FROM_NUMBER"]
+    seen = len(customer.seen())
+    customer.say("1")  # the number picks the choice, though the customer wrote over RCS
+    customer.wait_for("order number", after=seen)
+    attempts = len([r for r in rbm.refused if phone in r.path])
+    seen = len(customer.seen())
+    customer.say("thanks")
+    customer.wait_for("", after=seen)
+    assert len([r for r in rbm.refused if phone in r.path]) == attempts  # remembered: RCS not tried again
+
+
+def test_the_sms_fallback_respects_an_sms_opt_out(stack, rbm, rbm_webhooks, twilio, twilio_webhooks):
+    phone = f"+1557{uuid.uuid4().int % 10_000_000:07d}"
+    customer = RcsToSmsCustomer(rbm, rbm_webhooks, twilio, phone)
+    twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=TWILIO["TWILIO_FROM_NUMBER"], body="STOP")
+    time.sleep(0.5)
+    customer.say("hello")
+    time.sleep(2.5)
+    assert customer.seen() == [] and not [r for r in twilio.refused if r.form.get("To") in (phone, [phone])]

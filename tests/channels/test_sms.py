@@ -1,62 +1,21 @@
-"""SMS end to end: signed Twilio webhooks into the running Rasa server, replies
-out to a Twilio-compatible server on loopback."""
+"""SMS end to end: signed Twilio webhooks into the running Rasa server, replies out to the Twilio double, which
+refuses whatever Twilio would refuse (tests/providers/twilio.py cites each rule)."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Dict, List
-from urllib.parse import parse_qs
 
 import pytest
-import requests
-from twilio.request_validator import RequestValidator
 
-from tests.conftest import TWILIO
-from tests.fakes import Answer
+from bot.channels.rendering import is_gsm7, segment_count
+from tests.conftest import DESK_AGENT, DESK_PASSWORD, TWILIO
+from tests.customers import SmsCustomer, wait_until
+from tests.helpers import Desk
+from tests.providers.twilio import check_twiml_ack
 
-PUBLIC = TWILIO["SMS_PUBLIC_URL"]
-
-
-def sent_to(twilio, phone: str) -> List[Dict[str, List[str]]]:
-    """Messages the bot asked Twilio to send to ``phone``."""
-    forms = [parse_qs(r.body.decode()) for r in twilio.requests if r.path.endswith("/Messages.json")]
-    return [f for f in forms if f.get("To") == [phone]]
-
-
-def texts_to(twilio, phone: str) -> List[str]:
-    return [f["Body"][0] for f in sent_to(twilio, phone)]
-
-
-def wait_for(twilio, phone: str, count: int, timeout: float = 20) -> List[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(texts_to(twilio, phone)) >= count:
-            return texts_to(twilio, phone)
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} messages to {phone}, got {texts_to(twilio, phone)}")
-
-
-def post_sms(
-    stack,
-    phone: str,
-    body: str,
-    sid: str | None = None,
-    signature: str | None = None,
-    path: str = "/webhooks/sms/webhook",
-    extra: Dict[str, str] | None = None,
-) -> requests.Response:
-    form = {
-        "MessageSid": sid or f"SM{uuid.uuid4().hex}",
-        "From": phone,
-        "To": TWILIO["TWILIO_FROM_NUMBER"],
-        "Body": body,
-        "NumMedia": "0",
-        **(extra or {}),
-    }
-    if signature is None:
-        signature = RequestValidator(TWILIO["TWILIO_AUTH_TOKEN"]).compute_signature(f"{PUBLIC}{path}", form)
-    return requests.post(f"{stack.rasa_url}{path}", data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+BOT = TWILIO["TWILIO_FROM_NUMBER"]
+MARIA = "+15552014477"  # the phone on order 10023
 
 
 @pytest.fixture
@@ -64,85 +23,174 @@ def phone() -> str:
     return f"+1555{uuid.uuid4().int % 10_000_000:07d}"
 
 
-def test_unsigned_or_forged_requests_are_refused(stack):
-    assert post_sms(stack, "+15550001111", "hi", signature="").status_code == 403
-    assert post_sms(stack, "+15550001111", "hi", signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+@pytest.fixture
+def customer(twilio, twilio_webhooks, phone, stack) -> SmsCustomer:
+    return SmsCustomer(twilio, twilio_webhooks, phone, BOT)
 
 
-def test_the_senders_number_proves_ownership_and_the_answer_comes_by_sms(stack, twilio):
-    maria = "+15552014477"  # the phone on order 10023
-    before = len(texts_to(twilio, maria))
-    reply = post_sms(stack, maria, "where is my order 10023")
-    assert reply.status_code == 200 and "<Response>" in reply.text
-    answer = wait_for(twilio, maria, before + 1)[-1]
-    assert "UPS" in answer and "email address or phone number" not in answer
+def refused_to(twilio, phone):
+    return [r for r in twilio.refused if r.form.get("To") in (phone, [phone])]
 
 
-def test_a_replayed_webhook_is_processed_once(stack, twilio, phone):
-    sid = f"SM{uuid.uuid4().hex}"
-    assert post_sms(stack, phone, "hello", sid=sid).status_code == 200
-    assert post_sms(stack, phone, "hello", sid=sid).status_code == 200
-    wait_for(twilio, phone, 1)
-    time.sleep(1.0)
-    assert len(texts_to(twilio, phone)) == 1
-
-
-def test_buttons_become_numbers_and_a_number_picks_the_button(stack, twilio, phone):
-    post_sms(stack, phone, "can you recommend a good film for tonight")
-    offer = wait_for(twilio, phone, 1)[-1]
-    assert "1: Track an order" in offer and "/order_status" not in offer
-    post_sms(stack, phone, "1")
-    assert "order number" in wait_for(twilio, phone, 2)[-1]
-
-
-def test_stop_opts_out_and_start_opts_back_in(stack, twilio, phone):
-    post_sms(stack, phone, "STOP")
-    time.sleep(1.0)
-    post_sms(stack, phone, "where is my order 10023")
-    time.sleep(1.5)
-    assert texts_to(twilio, phone) == []  # nothing at all goes to an opted-out number
-    post_sms(stack, phone, "HELP")
-    assert "Reply STOP" in wait_for(twilio, phone, 1)[-1]
-    post_sms(stack, phone, "START")
-    assert "subscribed again" in wait_for(twilio, phone, 2)[-1]
-    post_sms(stack, phone, "hello")
-    assert "support assistant" in wait_for(twilio, phone, 3)[-1]
-
-
-def test_twilio_saying_unsubscribed_is_remembered(stack, twilio, phone):
-    twilio.routes[("POST", f"/2010-04-01/Accounts/{TWILIO['TWILIO_ACCOUNT_SID']}/Messages.json")] = Answer(
-        status=400, body={"code": 21610, "message": "Attempt to send to unsubscribed recipient"}
+def test_unsigned_or_forged_requests_are_refused(stack, twilio_webhooks):
+    form = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": "+15550001111", "To": BOT, "Body": "hi"}
+    assert twilio_webhooks.post_signed("/webhooks/sms/webhook", form, signature="").status_code == 403
+    assert (
+        twilio_webhooks.post_signed("/webhooks/sms/webhook", form, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
     )
-    try:
-        post_sms(stack, phone, "hello")
-        wait_for(twilio, phone, 1)
-    finally:
-        twilio.routes.clear()
-    time.sleep(0.5)
-    post_sms(stack, phone, "hello again")
-    time.sleep(1.5)
-    assert len(texts_to(twilio, phone)) == 1
+    assert twilio_webhooks.post_signed("/webhooks/sms/status", form, signature="").status_code == 403
 
 
-def test_delivery_status_callbacks_are_recorded(stack):
-    from bot.channels.sms_store import SmsStore
+def test_twilio_gets_an_empty_twiml_answer_at_once(stack, twilio_webhooks, phone):
+    started = time.monotonic()
+    reply = twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=BOT, body="where is my order 10023")
+    check_twiml_ack(reply)
+    assert time.monotonic() - started < 2  # Twilio waits 15 s at most; the NLU and the actions run afterwards
 
-    reply = post_sms(stack, "+15550002222", "", sid="SM-status-1", path="/webhooks/sms/status",
-                     extra={"MessageStatus": "undelivered", "ErrorCode": "30003"})  # fmt: skip
+
+def test_a_webhook_url_with_a_query_string_is_verified_over_the_full_url(stack, twilio_webhooks, twilio, phone):
+    """Twilio signs the URL it called, query string included (webhooks-security)."""
+    reply = twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=BOT, body="hello", query="src=console&v=2")
     assert reply.status_code == 200
-    store = SmsStore(stack.config.env["CHANNELS_DATABASE_URL"])
-    assert store.status("SM-status-1") == {"status": "undelivered", "error_code": "30003"}
+    wait_until(lambda: twilio.messages_to(phone), what="an answer")
 
 
-def test_an_agents_reply_reaches_an_sms_customer_by_sms(stack, twilio, phone):
-    from tests.conftest import DESK_AGENT, DESK_PASSWORD
-    from tests.handoff.test_takeover import Desk
+def test_the_senders_number_proves_ownership_and_the_answer_fits_the_budget(stack, twilio, twilio_webhooks):
+    customer = SmsCustomer(twilio, twilio_webhooks, MARIA, BOT)
+    seen = len(customer.seen())
+    customer.say("where is my order 10023")
+    answer = customer.wait_for("UPS", after=seen)
+    assert "email address or phone number" not in answer
+    assert "https://" in answer  # the tracking link survives any cut
+    assert is_gsm7(answer) and segment_count(answer).segments <= 3
 
-    post_sms(stack, phone, "I want to talk to a human")
-    wait_for(twilio, phone, 1)
+
+def test_a_replayed_webhook_is_processed_once(stack, twilio, twilio_webhooks, phone):
+    sid = f"SM{uuid.uuid4().hex}"
+    for _ in range(2):
+        assert (
+            twilio_webhooks.inbound(
+                "/webhooks/sms/webhook", from_=phone, to=BOT, body="hello", message_sid=sid
+            ).status_code
+            == 200
+        )
+    wait_until(lambda: twilio.messages_to(phone), what="the answer")
+    time.sleep(1.5)
+    assert len(twilio.messages_to(phone)) == 1
+
+
+def test_buttons_become_numbers_and_a_number_picks_the_button(customer):
+    customer.say("can you recommend a good film for tonight")
+    offer = customer.wait_for("Reply with a number")
+    assert "1: Track an order" in offer and "/order_status" not in offer
+    seen = len(customer.seen())
+    customer.say("1")
+    customer.wait_for("order number", after=seen)
+
+
+@pytest.mark.parametrize("stop", ["STOP", "stopall", "Unsubscribe", "cancel", "END", "quit", "REVOKE", "OptOut"])
+def test_every_opt_out_word_stops_everything(customer, twilio, phone, stop):
+    customer.say(stop)
+    time.sleep(0.5)
+    customer.say("where is my order 10023")
+    customer.say("HELP")  # an opted-out number gets no HELP answer either
+    time.sleep(2)
+    assert customer.seen() == [] and refused_to(twilio, phone) == []  # nothing was even tried
+
+
+@pytest.mark.parametrize("start", ["START", "YES", "unstop"])
+def test_every_opt_in_word_opts_back_in(customer, start):
+    customer.say("STOP")
+    time.sleep(0.5)
+    customer.say(start)
+    customer.wait_for("subscribed again")
+    seen = len(customer.seen())
+    customer.say("hello")
+    customer.wait_for("support assistant", after=seen)
+
+
+def test_yes_from_a_subscribed_number_is_an_answer_not_a_keyword(customer):
+    customer.say("hello")
+    customer.wait_for("support assistant")
+    seen = len(customer.seen())
+    customer.say("yes")
+    time.sleep(2)
+    assert not any("subscribed again" in text for text in customer.seen()[seen:])
+
+
+def test_help_is_answered_while_subscribed(customer):
+    customer.say("HELP")
+    assert "Reply STOP" in customer.wait_for("Reply STOP")
+
+
+def test_twilio_refusing_an_unsubscribed_number_is_remembered(customer, twilio, phone):
+    twilio.opt_out(phone)  # the customer texted STOP to Twilio on another of our numbers
+    customer.say("hello")
+    wait_until(lambda: refused_to(twilio, phone), what="Twilio's 21610")
+    assert refused_to(twilio, phone)[0].code == 21610
+    twilio.opt_in(phone)  # Twilio would deliver again, but the customer asked us to stop
+    customer.say("hello again")
+    time.sleep(2)
+    assert customer.seen() == [] and len(refused_to(twilio, phone)) == 1
+
+
+def test_21610_in_a_status_callback_records_the_opt_out(customer, twilio, phone):
+    customer.say("hello")
+    customer.wait_for("support assistant")
+    sid = twilio.messages_to(phone)[-1].sid
+    assert twilio.report_status(sid, "failed", error_code=21610).status_code == 200
+    seen = len(customer.seen())
+    customer.say("where is my order")
+    time.sleep(2)
+    assert customer.seen()[seen:] == [] and refused_to(twilio, phone) == []
+
+
+def test_receipts_only_move_forward(stack, customer, twilio, phone):
+    from bot.channels.store import ChannelStore
+
+    customer.say("hello")
+    customer.wait_for("support assistant")
+    sid = twilio.messages_to(phone)[-1].sid
+    for status in ("delivered", "sent", "queued"):
+        assert twilio.report_status(sid, status).status_code == 200
+    store = ChannelStore(stack.config.env["CHANNELS_DATABASE_URL"])
+    assert store.receipt(sid) == {"status": "delivered", "error_code": None}
+    twilio.report_status(sid, "read")
+    assert store.receipt(sid)["status"] == "read"
+
+
+def test_twilio_being_down_delays_an_answer_and_loses_nothing(customer, twilio):
+    twilio.fail_next(2, http_status=503)
+    customer.say("hello")
+    customer.wait_for("support assistant", timeout=30)  # retried after 1 s and 2 s
+
+
+def test_a_picture_is_kept_for_the_agent_and_the_customer_told_the_bot_reads_text(
+    stack, twilio_webhooks, twilio, phone
+):
+    picture = "https://api.twilio.com/2010-04-01/Accounts/AC00/Messages/MM1/Media/ME1"
+    twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=BOT, body="", media=[(picture, "image/jpeg")])
+    customer = SmsCustomer(twilio, twilio_webhooks, phone, BOT)
+    assert "only read text" in customer.wait_for("only read text")
+    seen = len(customer.seen())
+    customer.say("I want to talk to a human")
+    customer.wait_for("in the queue", after=seen)
+    desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
+    transcript = desk.view(desk.ticket_for(phone)["id"])["transcript"]
+    photo = next(m for m in transcript if m["attachments"])
+    assert photo["sender"] == "customer" and photo["attachments"][0]["url"] == picture
+
+
+def test_an_agents_reply_over_1600_characters_arrives_whole_in_parts(stack, customer, twilio, phone):
+    customer.say("I want to talk to a human")
+    customer.wait_for("")
     desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
     ticket = desk.ticket_for(phone)
-    assert ticket["channel"] == "sms"
     desk.post(ticket["id"], "claim")
-    desk.post(ticket["id"], "reply", text="Hi, this is Sam from the support team.")
-    assert wait_for(twilio, phone, 2)[-1] == "Hi, this is Sam from the support team."
+    long = " ".join(f"Step {n}: check the box and the label." for n in range(90))  # about 3,500 characters
+    reply = desk.post(ticket["id"], "reply", text=long)
+    assert reply.status_code == 200, reply.text
+    wait_until(lambda: len([t for t in customer.seen() if t.endswith("/3)")]) == 3, what="three parts")
+    parts = [m.body for m in twilio.messages_to(phone) if m.body.endswith(("/3)",))]
+    assert [p[-5:] for p in parts] == ["(1/3)", "(2/3)", "(3/3)"] and refused_to(twilio, phone) == []
+    assert " ".join(p.rsplit(" (", 1)[0] for p in parts) == long

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import time
 import uuid
 
 import requests
@@ -34,7 +33,8 @@ def test_a_socketio_conversation_keeps_its_session_and_custom_data(stack):
     first = next(e for e in events if e["event"] == "user")
     assert first["input_channel"] == "socketio"
     assert {k: first["metadata"][k] for k in ("language", "page")} == {"language": "en", "page": "/account"}
-    assert "4111" not in str(events)
+    # (not just "4111": a timestamp may hold those digits)
+    assert "4111 1111 1111 1111" not in str(events) and "4111111111111111" not in str(events)
 
 
 def test_the_chat_page_and_widget_are_served_locally(stack):
@@ -65,28 +65,13 @@ def test_a_customer_chats_on_the_page_in_a_browser(stack):
         browser.close()
 
 
-def test_an_agents_reply_reaches_a_web_chat_customer_live(stack):
-    from tests.conftest import DESK_AGENT, DESK_PASSWORD
-    from tests.handoff.test_takeover import Desk
-
-    session_id = f"web-{uuid.uuid4().hex[:10]}"
-    replies: queue.Queue[dict] = queue.Queue()
-    client = socketio.Client()
-    client.on("bot_uttered", replies.put)
-    client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": session_id})
-        time.sleep(0.5)
-        client.emit("user_uttered", {"message": "I want to talk to a human", "session_id": session_id})
-        replies.get(timeout=20)  # told they are in the queue
-        desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
-        ticket = desk.ticket_for(session_id)
-        assert ticket["channel"] == "socketio"
-        desk.post(ticket["id"], "claim")
-        desk.post(ticket["id"], "reply", text="Hello from Sam on the desk")
-        assert replies.get(timeout=20)["text"] == "Hello from Sam on the desk"
-    finally:
-        client.disconnect()
-    unauthorised = requests.post(f"{stack.rasa_url}/webhooks/socketio/push",
-                                 json={"session_id": session_id, "text": "spoof"}, timeout=10)  # fmt: skip
-    assert unauthorised.status_code == 401
+def test_a_stranger_cannot_reach_a_conversation_through_the_handoff_gateway(stack):
+    """The desk's way into conversations needs the Rasa token: no agent message, pause or transcript without it."""
+    effect = {"id": str(uuid.uuid4()), "conversation_id": "web-victim", "kind": "agent_message",
+              "text": "Your account is locked, send your password", "agent": "mallory"}  # fmt: skip
+    for path, body in (("effects", effect), ("transcript", {"conversation_id": "web-victim"})):
+        for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "wrong-token"}):
+            reply = requests.post(f"{stack.rasa_url}/webhooks/handoff/{path}", json=body, headers=headers, timeout=10)
+            assert reply.status_code == 401, (path, headers, reply.status_code)
+    assert requests.post(f"{stack.rasa_url}/webhooks/socketio/push", json={"session_id": "x", "text": "spoof"},
+                         timeout=10).status_code == 404  # the old unauthenticated-by-default push is gone  # fmt: skip

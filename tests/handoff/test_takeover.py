@@ -10,35 +10,10 @@ import pytest
 import requests
 
 from tests.conftest import DESK_AGENT, DESK_PASSWORD
-from tests.helpers import texts
+from tests.customers import wait_until
+from tests.helpers import Desk, texts
 
 TOM_PHONE = "+44 7700 900123"
-
-
-class Desk:
-    def __init__(self, url: str, agent: str, password: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        reply = self.session.post(f"{url}/desk/api/login", json={"agent": agent, "password": password}, timeout=10)
-        reply.raise_for_status()
-
-    def tickets(self) -> List[Dict]:
-        return self.session.get(f"{self.url}/desk/api/tickets", timeout=10).json()["tickets"]
-
-    def ticket_for(self, conversation_id: str, timeout: float = 10) -> Dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for ticket in self.tickets():
-                if ticket["conversation_id"] == conversation_id:
-                    return ticket
-            time.sleep(0.05)
-        raise AssertionError(f"no ticket for {conversation_id}")
-
-    def view(self, ticket_id: int) -> Dict:
-        return self.session.get(f"{self.url}/desk/api/tickets/{ticket_id}", timeout=10).json()
-
-    def post(self, ticket_id: int, action: str, **body) -> requests.Response:
-        return self.session.post(f"{self.url}/desk/api/tickets/{ticket_id}/{action}", json=body, timeout=20)
 
 
 @pytest.fixture
@@ -81,6 +56,7 @@ def test_an_agent_takes_over_and_hands_the_conversation_back(stack, chat, conver
     assert desk.post(ticket["id"], "claim").json()["status"] == "assigned"
     since = time.time()
     assert desk.post(ticket["id"], "reply", text="Hi Tom, Sam here. DPD says tomorrow before noon.").ok
+    wait_until(lambda: customer_inbox(stack, conversation_id, since), what="the agent's reply")
     inbox = customer_inbox(stack, conversation_id, since)
     assert [(m["from"], m["agent"]) for m in inbox] == [("agent", DESK_AGENT)]
     assert "DPD says tomorrow" in inbox[0]["text"]
@@ -92,6 +68,7 @@ def test_an_agent_takes_over_and_hands_the_conversation_back(stack, chat, conver
 
     since = time.time()
     assert desk.post(ticket["id"], "resolve").json()["status"] == "resolved"
+    wait_until(lambda: len(customer_inbox(stack, conversation_id, since)) >= 2, what="the welcome-back")
     back = " ".join(m["text"] for m in customer_inbox(stack, conversation_id, since))
     assert "back with the assistant" in back and "from 1" in back
     assert "Thank you" in texts(chat("4"))
@@ -138,3 +115,15 @@ def test_the_external_desk_webhook_receives_the_ticket_signed(stack, chat, conve
     assert delivery.headers["X-Triage-Signature"] == signature(
         WEBHOOK_SECRET, delivery.headers["X-Triage-Timestamp"], delivery.body
     )
+
+
+def test_of_ten_agents_claiming_at_once_exactly_one_wins(stack, chat, conversation_id):
+    from concurrent.futures import ThreadPoolExecutor
+
+    chat("I want to talk to a human")
+    agents = [Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD) for _ in range(5)]
+    agents += [Desk(stack.desk_url, "kim", "other-pass") for _ in range(5)]
+    ticket = agents[0].ticket_for(conversation_id)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda desk: desk.post(ticket["id"], "claim").status_code, agents))
+    assert sorted(answers) == [200] + [409] * 9, answers

@@ -8,7 +8,8 @@ import requests
 
 from handoff.settings import WebhookSettings
 from handoff.store import TicketStore
-from handoff.webhook import deliver_due, retry_delay, signature
+from handoff.webhook import deliver_due, signature
+from storage.retry import RetryPolicy
 from tests.fakes import Answer, FakeBackend, refused_url
 from tests.handoff.test_store import ticket
 
@@ -21,8 +22,8 @@ def test_signature_is_hmac_sha256_over_timestamp_and_body():
 
 
 def test_retries_back_off_and_give_up():
-    config = WebhookSettings(max_attempts=4, first_retry_seconds=2, max_retry_seconds=5)
-    assert [retry_delay(n, config) for n in (1, 2, 3, 4)] == [2, 4, 5, None]
+    policy = RetryPolicy(first_retry_seconds=2, max_retry_seconds=5, max_attempts=4)
+    assert [policy.delay(n) for n in (1, 2, 3, 4)] == [2, 4, 5, None]
 
 
 def test_a_desk_that_is_down_gets_the_ticket_later_exactly_once(tmp_path):
@@ -30,10 +31,10 @@ def test_a_desk_that_is_down_gets_the_ticket_later_exactly_once(tmp_path):
     store = TicketStore(database)
     record = store.escalate(ticket("c-webhook"), now=1.0, notify=True)
     session = requests.Session()
-    down = WebhookSettings(url=refused_url(), secret=SECRET, first_retry_seconds=1)
+    down = WebhookSettings(url=refused_url(), secret=SECRET, retry=RetryPolicy(first_retry_seconds=1))
     assert deliver_due(store, down, session, now=2.0) == 0  # receiver down: kept for later
     with FakeBackend(Answer(status=503, body={})) as receiver:
-        config = WebhookSettings(url=receiver.url, secret=SECRET, first_retry_seconds=1)
+        config = WebhookSettings(url=receiver.url, secret=SECRET, retry=RetryPolicy(first_retry_seconds=1))
         assert deliver_due(store, config, session, now=2.0) == 0  # not due yet
         assert deliver_due(store, config, session, now=10.0) == 0  # due, but answered 503
         receiver.answer = Answer(status=200, body={"ok": True})

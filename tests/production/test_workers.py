@@ -41,8 +41,8 @@ def test_the_launcher_starts_the_workers_it_was_asked_for(workers):
     assert len(live_children(workers, "actions")) == 2
 
 
-def test_push_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(workers):
-    """Each push lands on some worker; the Redis client manager relays it to the socket's worker."""
+def test_an_agents_reply_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(workers):
+    """Each hand-off effect lands on some worker; the Redis client manager relays its emit to the socket's worker."""
     session_id = f"web-{uuid.uuid4().hex[:10]}"
     replies: queue.Queue[dict] = queue.Queue()
     client = socketio.Client()
@@ -53,10 +53,11 @@ def test_push_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(work
         client.emit("session_request", {"session_id": session_id})
         time.sleep(1)
         for number in range(8):
-            reply = requests.post(f"{workers.rasa_url}/webhooks/socketio/push",
-                                  json={"session_id": session_id, "text": f"agent says {number}"},
+            effect = {"id": str(uuid.uuid4()), "conversation_id": session_id, "channel": "socketio",
+                      "kind": "agent_message", "text": f"agent says {number}", "agent": "sam"}  # fmt: skip
+            reply = requests.post(f"{workers.rasa_url}/webhooks/handoff/effects", json=effect,
                                   headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)  # fmt: skip
-            assert reply.status_code == 200
+            assert reply.status_code == 200 and reply.json()["applied"] is True
         received = sorted(replies.get(timeout=10)["text"] for _ in range(8))
     finally:
         client.disconnect()

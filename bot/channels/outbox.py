@@ -1,0 +1,216 @@
+"""The outbound queue for channels with a provider API (SMS, RCS): every message to a customer is written here
+first and sent by ``delivery.py``, so a provider outage or a restart delays a message, never loses it.
+
+One row per bot or agent message, in the order they were said. Per customer address only the oldest unsent
+message is handed out (claimed with a lease, so several Rasa workers never send one message twice at once);
+the next waits until it is sent or given up. A producer's ``key`` (the customer message or the hand-off
+effect the message answers, plus its position) makes a retried producer enqueue nothing new.
+Blocking: call it off the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Dict, List, Sequence
+
+from sqlalchemy import Column, Float, Integer, String, Text, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, declarative_base
+
+from storage.sql import SqlStore
+
+Base: Any = declarative_base()
+
+
+class OutboxStatus(str, Enum):
+    PENDING = "pending"
+    SENT = "sent"  # the provider accepted every part
+    FAILED = "failed"  # given up: a permanent error, or the retry budget spent
+    SUPPRESSED = "suppressed"  # not sent on purpose: the customer opted out
+
+
+class OutboxRow(Base):
+    __tablename__ = "channel_outbox"
+    seq = Column(Integer, primary_key=True, autoincrement=True)  # the order messages were said in
+    id = Column(String(36), nullable=False, unique=True)  # a UUID: RBM's messageId, so a resend is ignored
+    key = Column(String(255), unique=True)
+    channel = Column(String(16), nullable=False)  # "sms" or "rcs"; an RCS message that falls back becomes "sms"
+    recipient = Column(String(64), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # "bot" (segment budget applies), "agent", "system"
+    message = Column(Text, nullable=False)  # the bot message as Rasa gives it (text, buttons, image, custom)
+    status = Column(String(16), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    parts_sent = Column(Integer, nullable=False, default=0)  # a long message goes in parts; a retry resumes
+    provider_ids = Column(Text, nullable=False, default="[]")
+    next_attempt_at = Column(Float, nullable=False)
+    lease_until = Column(Float)
+    last_error = Column(String(500))
+    created_at = Column(Float, nullable=False)
+    finished_at = Column(Float)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    seq: int
+    id: str
+    channel: str
+    recipient: str
+    kind: str
+    message: Dict[str, Any]
+    attempts: int
+    parts_sent: int
+    provider_ids: List[str]
+    created_at: float
+
+
+def _outbound(row: OutboxRow) -> Outbound:
+    return Outbound(
+        row.seq,
+        row.id,
+        row.channel,
+        row.recipient,
+        row.kind,
+        json.loads(row.message),
+        row.attempts,
+        row.parts_sent,
+        json.loads(row.provider_ids),
+        row.created_at,
+    )
+
+
+class Outbox(SqlStore):
+    def __init__(self, url: str) -> None:
+        super().__init__(url, Base.metadata)
+
+    def enqueue(
+        self, channel: str, recipient: str, message: Dict[str, Any], kind: str = "bot", key: str | None = None
+    ) -> bool:
+        """Queue one message; False when ``key`` was queued before (nothing new is queued)."""
+        now = time.time()
+        row = OutboxRow(
+            id=str(uuid.uuid4()),
+            key=key,
+            channel=channel,
+            recipient=recipient,
+            kind=kind,
+            message=json.dumps(message),
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            parts_sent=0,
+            provider_ids="[]",
+            next_attempt_at=now,
+            created_at=now,
+        )
+        try:
+            with self._session() as session:
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def claim_due(self, now: float, limit: int, lease_seconds: float) -> List[Outbound]:
+        """The oldest unsent message of up to ``limit`` recipients, each leased to the caller."""
+        earlier = aliased(OutboxRow)
+        pending = OutboxStatus.PENDING.value
+        head = ~exists().where(
+            earlier.recipient == OutboxRow.recipient, earlier.status == pending, earlier.seq < OutboxRow.seq
+        )
+        with self._session() as session:
+            candidates = session.scalars(
+                select(OutboxRow.seq)
+                .where(
+                    OutboxRow.status == pending,
+                    OutboxRow.next_attempt_at <= now,
+                    head,
+                    (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now),
+                )
+                .order_by(OutboxRow.seq)
+                .limit(limit)
+            ).all()
+        claimed = []
+        for seq in candidates:
+            with self._session() as session:
+                won = session.execute(
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.seq == seq,
+                        OutboxRow.status == pending,
+                        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now),
+                    )
+                    .values(lease_until=now + lease_seconds)
+                ).rowcount
+                if won:
+                    claimed.append(_outbound(session.get(OutboxRow, seq)))
+        return claimed
+
+    def _finish(self, seq: int, **values: Any) -> None:
+        with self._session() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.seq == seq).values(lease_until=None, **values))
+
+    def mark_sent(self, item: Outbound, provider_ids: Sequence[str], now: float) -> None:
+        self._finish(
+            item.seq,
+            status=OutboxStatus.SENT.value,
+            attempts=item.attempts + 1,
+            parts_sent=len(provider_ids),
+            provider_ids=json.dumps(list(provider_ids)),
+            finished_at=now,
+        )
+
+    def mark_retry(self, item: Outbound, provider_ids: Sequence[str], error: str, retry_at: float) -> None:
+        """Try again at ``retry_at``, resuming after the parts already sent."""
+        self._finish(
+            item.seq,
+            attempts=item.attempts + 1,
+            parts_sent=len(provider_ids),
+            provider_ids=json.dumps(list(provider_ids)),
+            last_error=error[:500],
+            next_attempt_at=retry_at,
+        )
+
+    def mark_given_up(
+        self, item: Outbound, status: OutboxStatus, provider_ids: Sequence[str], error: str, now: float
+    ) -> None:
+        self._finish(
+            item.seq,
+            status=status.value,
+            attempts=item.attempts + 1,
+            parts_sent=len(provider_ids),
+            provider_ids=json.dumps(list(provider_ids)),
+            last_error=error[:500],
+            finished_at=now,
+        )
+
+    def switch_to_sms(self, item: Outbound) -> Outbound:
+        """An RCS message for a phone without RCS: the same message, from its first part, by SMS."""
+        with self._session() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.seq == item.seq)
+                .values(channel="sms", parts_sent=0, provider_ids="[]")
+            )
+        return Outbound(
+            item.seq, item.id, "sms", item.recipient, item.kind, item.message, item.attempts, 0, [], item.created_at
+        )
+
+    # -- reading (tests, the desk, operators) ---------------------------------------
+    def for_recipient(self, recipient: str) -> List[Dict[str, Any]]:
+        with self._session() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.recipient == recipient).order_by(OutboxRow.seq))
+            return [
+                {
+                    "id": r.id,
+                    "channel": r.channel,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "provider_ids": json.loads(r.provider_ids),
+                    "last_error": r.last_error,
+                    "message": json.loads(r.message),
+                }
+                for r in rows
+            ]

@@ -1,0 +1,122 @@
+"""The one way a customer's message reaches the bot, whatever the channel.
+
+Every channel reads its provider's wire format into a ``CustomerMessage`` and hands it here with the output
+channel that reaches that customer:
+
+1. clean: control characters stripped, card numbers removed before anything stores them, empty and over-long
+   messages answered politely without touching the conversation; a photo, file or place becomes the media
+   intent (or a notice beside the text), its link kept on the tracker for an agent;
+2. de-duplicate: a message whose id is already in the conversation is not processed again (checked while
+   Rasa holds the conversation's lock: ``bot/rasa_patches/idempotent_messages.py``), and what the bot says
+   for it is queued under keys derived from that id;
+3. Rasa: the message, with its channel and metadata, through the serving path every channel shares;
+4. never silence: a customer waiting for a person who writes again hears where they stand, on their channel;
+   a turn that fails gets an apology.
+
+Consent is the channel's business before it calls ``receive`` (STOP on SMS, unsubscribe on RCS), and again
+at the moment of sending (``sms_sender.py``, ``rcs_sender.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Dict, Text
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from bot.channels.delivery import KeyScope, delivery_keys
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage, check_inbound_message
+from bot.rasa_patches.idempotent_messages import client_message_id
+from handoff.runtime import ticket_store
+from handoff.settings import settings as handoff_settings
+from handoff.status import waiting_reply
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class SpeechCounter(OutputChannel):
+    """Passes everything to the channel's own output and counts what the bot said."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.said = 0
+
+    def name(self) -> Text:
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.said += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+@dataclass(frozen=True)
+class Reception:
+    processed: bool  # the message reached Rasa (False: answered in the channel, or Rasa failed)
+    failed: bool = False  # Rasa could not process it; the customer got the apology
+    said: int = 0  # bot messages produced for it (0 while a person has the conversation)
+
+
+async def waiting_status(sender_id: str) -> str | None:
+    """While a hand-off is pending, where the customer stands in the queue; None otherwise."""
+    store = ticket_store()
+    loop = asyncio.get_running_loop()
+    record = await loop.run_in_executor(None, store.open_ticket_for, sender_id)
+    if record is None:
+        return None
+    position = await loop.run_in_executor(None, store.position_in_queue, record.id)
+    return waiting_reply(record, position, handoff_settings(), datetime.now(timezone.utc))
+
+
+async def receive(
+    message: CustomerMessage,
+    output: OutputChannel,
+    on_new_message: OnNewMessage,
+    replay: Callable[[], Awaitable[bool]] | None = None,
+) -> Reception:
+    """Take one customer message through the steps above. ``replay`` (REST) answers a message sent again with
+    what the bot said the first time; it returns False when there was nothing to replay."""
+    sender = message.sender_id
+    checked = check_inbound_message(message)
+    if checked.reply is not None:
+        await output.send_response(sender, {"text": checked.reply})
+        return Reception(processed=False)
+    if checked.notice:
+        await output.send_response(sender, {"text": checked.notice})
+    metadata = dict(message.metadata)
+    if message.attachments:
+        metadata["attachments"] = [attachment.as_json() for attachment in message.attachments]
+    counter = SpeechCounter(output)
+    client_message_id.set(message.message_id)
+    delivery_keys.set(KeyScope(f"turn:{message.channel}:{message.message_id}") if message.message_id else None)
+    try:
+        await on_new_message(
+            UserMessage(
+                checked.text,
+                counter,
+                sender,
+                input_channel=message.channel,
+                metadata=metadata or None,
+                message_id=message.message_id,
+            )
+        )
+    except Exception:  # the customer hears that it failed; the log gets the trace
+        logger.exception("a %s message could not be processed", message.channel)
+        await output.send_response(sender, {"text": PROCESSING_ERROR_REPLY})
+        return Reception(processed=False, failed=True)
+    if counter.said == 0 and not (message.message_id and replay and await replay()):
+        try:
+            status = await waiting_status(sender)
+        except Exception:  # the ticket store is down: the message is in the conversation all the same
+            logger.exception("could not read the hand-off queue for %s", message.channel)
+            status = None
+        if status:
+            await output.send_response(sender, {"text": status})
+    return Reception(processed=True, said=counter.said)
