@@ -245,6 +245,9 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", help="run only these variants (stock, stock-config, ours, ours-2-workers)")
+    parser.add_argument("--ratio-only", action="store_true",
+                        help="only the interleaved ours / stock comparison (about 5 min): the check for a change "
+                             "on the message path")  # fmt: skip
     args = parser.parse_args(argv)
     stop_cleanly_on_sigterm()
     for model in (args.ours, args.stock):
@@ -252,6 +255,12 @@ def main(argv: List[str] | None = None) -> int:
             print(f"error: no model at {model}; `make bench` trains both", file=sys.stderr)
             return 1
     plan = QUICK if args.quick else FULL
+    if args.ratio_only:
+        by_name = {v.name: v for v in variants(args.ours, args.stock)}
+        ratio = interleaved_ratio(by_name["ours"], by_name["stock"], plan, args.seed)
+        print(f"\ninterleaved ours / stock: {', '.join(f'{r:.2f}x' for r in ratio['ratios'])} "
+              f"(median {ratio['median']:.2f}x, lowest {ratio['min']:.2f}x)")
+        return 0
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run: Dict[str, Any] = {"started": started, "commit": report.commit(), "machine": machine(), "plan": plan.__dict__,
                            "configs": {}}  # fmt: skip

@@ -127,3 +127,10 @@ def test_the_sms_fallback_respects_an_sms_opt_out(stack, rbm, rbm_webhooks, twil
     customer.say("hello")
     time.sleep(2.5)
     assert customer.seen() == [] and not [r for r in twilio.refused if r.form.get("To") in (phone, [phone])]
+
+
+def test_rbm_being_down_delays_an_answer_and_loses_nothing(customer, rbm):
+    rbm.fail_next(2, http_status=503)
+    customer.say("hello")
+    customer.wait_for("support assistant", timeout=30)  # retried after 1 s and 2 s, with the same messageId
+    assert len(customer.seen()) == 1

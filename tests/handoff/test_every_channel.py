@@ -75,6 +75,7 @@ def play_the_handoff(customer: Customer, desk: Desk, timings: Dict[str, float]) 
     customer.wait_for("this is Sam from the support team", after=seen)
     timings["agent_reply_to_customer_s"] = time.monotonic() - started
 
+    assert desk.post(ticket["id"], "note", text="INTERNAL: courier claim 4471 opened").ok
     seen = len(customer.seen())
     customer.say("the parcel arrived damaged, the box was crushed")
     wait_until(
@@ -83,6 +84,7 @@ def play_the_handoff(customer: Customer, desk: Desk, timings: Dict[str, float]) 
     )
     time.sleep(0.5)
     assert customer.seen()[seen:] == [], "the bot spoke while an agent had the conversation"
+    assert not any("INTERNAL" in text for text in customer.seen()), "an internal note reached the customer"
 
     seen = len(customer.seen())
     started = time.monotonic()
