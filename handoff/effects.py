@@ -18,8 +18,9 @@ from handoff.store import TicketStore
 logger = logging.getLogger(__name__)
 
 
-def apply_due(store: TicketStore, gateway: ConversationGateway, config: EffectSettings, limit: int = 20) -> int:
-    """Apply every due effect once; returns how many were applied."""
+def apply_due(store: TicketStore, gateway: ConversationGateway, config: EffectSettings, limit: int = 4) -> int:
+    """Apply every due effect once; returns how many were applied. A few at a time: they are applied one after
+    another and each may take a bot turn, all within the lease."""
     applied = 0
     for effect in store.claim_due_effects(time.time(), limit, config.lease_seconds):
         try:

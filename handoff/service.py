@@ -64,8 +64,8 @@ class DeskService:
         self.wake()
         return record
 
-    def redeliver(self, ticket_id: int) -> Dict[str, int]:
+    def redeliver(self, ticket_id: int, agent: str) -> Dict[str, int]:
         """Try again what could not be applied to the conversation (shown as failed in the desk)."""
-        count = self.store.redeliver(ticket_id, time.time())
+        count = self.store.redeliver(ticket_id, agent, time.time())
         self.wake()
         return {"requeued": count}

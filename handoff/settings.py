@@ -49,7 +49,7 @@ class EffectSettings:
     """Applying a ticket's effects to the conversation (pause, agents' messages, the hand-back)."""
 
     retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(1.0, 300.0, 40))
-    lease_seconds: float = 60.0
+    lease_seconds: float = 150.0  # four effects of up to 30 s each, with room to spare
 
 
 @dataclass(frozen=True)

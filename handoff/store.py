@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
-from sqlalchemy import exists, func, or_, select, true, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, or_, select, true, update
+from sqlalchemy.orm import Session
 
 from handoff.tables import Base, EffectRow, MessageRow, OutboxRow, TicketRow
 from handoff.ticket import (
@@ -27,6 +27,7 @@ from handoff.ticket import (
     TicketStatus,
     check_transition,
 )
+from storage.queue import claim_heads, settle
 from storage.sql import SqlStore
 
 
@@ -76,6 +77,8 @@ class Effect:
     kind: str
     payload: Dict[str, Any]
     attempts: int
+    seq: int = 0
+    lease: str = ""  # the token of the caller's lease
 
 
 class TicketNotFound(LookupError):
@@ -100,10 +103,13 @@ def _record(row: TicketRow) -> TicketRecord:
     )
 
 
-def _effect(row: EffectRow) -> Effect:
-    return Effect(
-        row.id, row.ticket_id, row.conversation_id, row.channel, row.kind, json.loads(row.payload), row.attempts
-    )
+def _undelivered(row: Any) -> Any:
+    return row.delivered_at.is_(None) & row.failed_at.is_(None)
+
+
+def _effect(row: EffectRow, lease: str = "") -> Effect:
+    return Effect(row.id, row.ticket_id, row.conversation_id, row.channel, row.kind, json.loads(row.payload),
+                  row.attempts, row.seq, lease)  # fmt: skip
 
 
 def _delivery_state(row: EffectRow | None) -> str | None:
@@ -357,46 +363,20 @@ class TicketStore(SqlStore):
     def claim_due_effects(self, now: float, limit: int, lease_seconds: float) -> List[Effect]:
         """The oldest undelivered effect of up to ``limit`` conversations, each leased to the caller: a
         conversation's effects are applied one at a time, in order (a failed one no longer holds the rest)."""
-        earlier = aliased(EffectRow)
-        undelivered = (EffectRow.delivered_at.is_(None)) & (EffectRow.failed_at.is_(None))
-        first = ~exists().where(
-            earlier.conversation_id == EffectRow.conversation_id,
-            earlier.seq < EffectRow.seq,
-            earlier.delivered_at.is_(None),
-            earlier.failed_at.is_(None),
-        )
-        free = (EffectRow.lease_until.is_(None)) | (EffectRow.lease_until < now)
-        with self._session() as session:
-            due = session.scalars(
-                select(EffectRow.seq)
-                .where(undelivered, first, free, EffectRow.next_attempt_at <= now)
-                .order_by(EffectRow.seq)
-                .limit(limit)
-            ).all()
-        claimed = []
-        for seq in due:
-            with self._session() as session:
-                won = session.execute(
-                    update(EffectRow)
-                    .where(EffectRow.seq == seq, undelivered, free)
-                    .values(lease_until=now + lease_seconds)
-                ).rowcount
-                if won:
-                    claimed.append(_effect(session.get(EffectRow, seq)))
-        return claimed
+        return claim_heads(self._session, EffectRow, "conversation_id", _undelivered, now, limit, lease_seconds,
+                           _effect)  # fmt: skip
 
-    def _settle(self, effect_id: str, **values: Any) -> None:
-        with self._session() as session:
-            session.execute(update(EffectRow).where(EffectRow.id == effect_id).values(lease_until=None, **values))
+    def mark_effect_applied(self, effect: Effect, now: float) -> bool:
+        return settle(self._session, EffectRow, effect.seq, effect.lease, True, delivered_at=now,
+                      attempts=effect.attempts + 1)  # fmt: skip
 
-    def mark_effect_applied(self, effect: Effect, now: float) -> None:
-        self._settle(effect.id, delivered_at=now, attempts=effect.attempts + 1)
+    def mark_effect_retry(self, effect: Effect, error: str, retry_at: float) -> bool:
+        return settle(self._session, EffectRow, effect.seq, effect.lease, True, attempts=effect.attempts + 1,
+                      last_error=error[:500], next_attempt_at=retry_at)  # fmt: skip
 
-    def mark_effect_retry(self, effect: Effect, error: str, retry_at: float) -> None:
-        self._settle(effect.id, attempts=effect.attempts + 1, last_error=error[:500], next_attempt_at=retry_at)
-
-    def mark_effect_failed(self, effect: Effect, error: str, now: float) -> None:
-        self._settle(effect.id, attempts=effect.attempts + 1, last_error=error[:500], failed_at=now)
+    def mark_effect_failed(self, effect: Effect, error: str, now: float) -> bool:
+        return settle(self._session, EffectRow, effect.seq, effect.lease, True, attempts=effect.attempts + 1,
+                      last_error=error[:500], failed_at=now)  # fmt: skip
 
     def effects(self, ticket_id: int) -> List[Dict[str, Any]]:
         """Every effect of a ticket with its state, oldest first (for the desk and for operators)."""
@@ -414,20 +394,29 @@ class TicketStore(SqlStore):
                 for r in rows
             ]
 
-    def redeliver(self, ticket_id: int, now: float) -> int:
-        """Try the ticket's given-up effects again from now; returns how many."""
+    def redeliver(self, ticket_id: int, agent: str, now: float) -> int:
+        """Try the ticket's given-up effects again from now; returns how many. Only effects no later effect of
+        the conversation has overtaken: a pause that failed before the hand-back went through stays failed,
+        or it would silence the bot for good. An assigned ticket's effects are its owner's to retry."""
         with self._session() as session:
-            return int(
-                session.execute(
-                    update(EffectRow)
-                    .where(
-                        EffectRow.ticket_id == ticket_id,
-                        EffectRow.failed_at.is_not(None),
-                        EffectRow.delivered_at.is_(None),
+            row = session.get(TicketRow, ticket_id)
+            if row is None:
+                raise TicketNotFound(ticket_id)
+            if row.status == TicketStatus.ASSIGNED.value and row.assigned_to != agent:
+                raise NotYourTicket(f"ticket {ticket_id} belongs to {row.assigned_to}")
+            latest = (
+                session.scalar(
+                    select(func.max(EffectRow.seq)).where(  # fmt: skip
+                        EffectRow.conversation_id == row.conversation_id, EffectRow.delivered_at.is_not(None)
                     )
-                    .values(failed_at=None, attempts=0, next_attempt_at=now, lease_until=None)
-                ).rowcount
+                )
+                or 0
             )
+            return int(session.execute(
+                update(EffectRow).where(EffectRow.ticket_id == ticket_id, EffectRow.failed_at.is_not(None),
+                                        EffectRow.delivered_at.is_(None), EffectRow.seq > latest)
+                .values(failed_at=None, attempts=0, next_attempt_at=now, lease_until=None, lease_token=None)
+            ).rowcount)  # fmt: skip
 
     # -- webhook outbox -------------------------------------------------------------
     def due_deliveries(self, now: float, limit: int = 20) -> List[OutboxItem]:

@@ -74,6 +74,7 @@ class EffectRow(Base):
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(Float, nullable=False)
     lease_until = Column(Float)
+    lease_token = Column(String(36))  # whose lease it is: only that worker's results count
     delivered_at = Column(Float)
     failed_at = Column(Float)
     last_error = Column(String(500))

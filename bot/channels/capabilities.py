@@ -1,8 +1,8 @@
 """What each customer channel can show and how it reaches a customer later. Data.
 
-The one place that knows a channel's limits: rendering (``rendering.py``), the
-outbound queue (``delivery.py``) and the desk (which tells an agent how their
-reply will arrive) all read it. docs/channels.md has the same table in words.
+The one place that knows a channel's limits: rendering (``rendering.py``) takes
+its limits from here and the desk, through the hand-off gateway, tells an agent
+how their reply will arrive. docs/channels.md has the same table in words.
 """
 
 from __future__ import annotations

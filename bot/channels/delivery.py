@@ -6,6 +6,11 @@ claims the oldest unsent message of each customer, sends it through that channel
 cannot go by RCS falls back to the SMS sender), and records what happened: sent, tried again later with
 backoff, given up, or suppressed by an opt-out. Sends run on a thread pool of their own, so a slow provider
 never holds up Rasa's event loop or its executor.
+
+Delivery is at least once: each part the provider takes is recorded at once and a worker's results count only
+while it holds the message's lease, so a message is sent again only when a process dies (or a provider call
+times out) between the provider taking a part and the queue recording it. RBM ignores the repeat (the
+messageId is the same); Twilio has no such key, so that part may reach the customer twice.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Dict, Protocol, Text
+from typing import Any, Callable, Dict, List, Protocol, Set, Text
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -30,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 class Sender(Protocol):
-    def deliver(self, item: Outbound) -> Outcome: ...
+    def deliver(self, item: Outbound, progress: Callable[[List[str]], None]) -> Outcome: ...
 
 
 @dataclass
@@ -74,75 +79,89 @@ class DeliveryWorker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
+        """Claim what is due up to ``concurrency`` messages in flight; each is sent on its own, so one slow
+        provider answer holds up only its own customer."""
         assert self._wake is not None
         loop = asyncio.get_running_loop()
+        in_flight: Set[asyncio.Future] = set()
+        wake = self._wake
+
+        def finished(done: asyncio.Future) -> None:
+            in_flight.discard(done)
+            wake.set()  # a customer's next message may be due, and a slot is free
+
         while True:
-            try:
-                claimed = await loop.run_in_executor(
-                    self._pool,
-                    self.outbox.claim_due,
-                    time.time(),
-                    self.settings.concurrency,
-                    self.settings.lease_seconds,
-                )
-                if claimed:
-                    await asyncio.gather(*(loop.run_in_executor(self._pool, self.deliver, item) for item in claimed))
-                    continue  # each customer's next message may be due now
-            except Exception:  # the queue's database is unreachable: keep the worker alive, try at the next poll
-                logger.exception("outbound delivery round failed")
+            free = self.settings.concurrency - len(in_flight)
+            claimed: List[Outbound] = []
+            if free > 0:
+                try:
+                    claimed = await loop.run_in_executor(
+                        self._pool, self.outbox.claim_due, time.time(), free, self.settings.lease_seconds
+                    )
+                except Exception:  # the queue's database is unreachable: keep the worker alive, try again
+                    logger.exception("claiming outbound messages failed")
+            for item in claimed:
+                sending = loop.run_in_executor(self._pool, self.deliver, item)
+                in_flight.add(sending)
+                sending.add_done_callback(finished)
+            if claimed and len(in_flight) < self.settings.concurrency:
+                continue  # more may be due (other customers)
             self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_seconds)
 
     # -- one message (blocking) --------------------------------------------------------
     def deliver(self, item: Outbound) -> Outcome:
-        outcome = self._attempt(item)
-        if isinstance(outcome, FallBackToSms):
-            logger.info("RCS to %s falls back to SMS: %s", mask_contact_details(item.recipient), outcome.reason)
-            item = self.outbox.switch_to_sms(item)
+        try:
             outcome = self._attempt(item)
-        self._record(item, outcome)
+            if isinstance(outcome, FallBackToSms):
+                logger.info("RCS to %s falls back to SMS: %s", mask_contact_details(item.recipient), outcome.reason)
+                item = self.outbox.switch_to_sms(item)
+                outcome = self._attempt(item)
+            if not self._record(item, outcome):
+                logger.warning("%s %s was taken over by another worker; its result stands", item.channel, item.id)
+        except Exception:  # the queue's database failed mid-way: the lease runs out and it is tried again
+            logger.exception("recording %s %s failed", item.channel, item.id)
+            return TryAgain("the outbound queue could not record the result")
         return outcome
 
     def _attempt(self, item: Outbound) -> Outcome:
         sender = self.senders.get(item.channel)
         if sender is None:
             return GiveUp(f"{item.channel.upper()} is not configured on this server")
+
+        def progress(provider_ids: List[str]) -> None:
+            self.outbox.record_parts(item, provider_ids, self.settings.lease_seconds)
+
         try:
-            return sender.deliver(item)
+            return sender.deliver(item, progress)
         except Exception as error:  # a bug or an unexpected answer: keep the message, try again later
             logger.exception("sending %s %s failed", item.channel, item.id)
             return TryAgain(f"{type(error).__name__}: {error}", item.provider_ids)
 
-    def _record(self, item: Outbound, outcome: Outcome) -> None:
+    def _record(self, item: Outbound, outcome: Outcome) -> bool:
+        """Store the outcome; False if the lease was lost meanwhile (the other worker's result counts)."""
         now = time.time()
         who = mask_contact_details(item.recipient)
         if isinstance(outcome, Sent):
-            self.outbox.mark_sent(item, outcome.provider_ids, now)
-        elif isinstance(outcome, TryAgain):
+            return self.outbox.mark_sent(item, outcome.provider_ids, now)
+        if isinstance(outcome, TryAgain):
             delay = self.settings.retry.delay(item.attempts + 1)
-            if delay is None:
-                logger.error(
-                    "giving up on %s %s to %s after %d tries: %s",
-                    item.channel,
-                    item.id,
-                    who,
-                    item.attempts + 1,
-                    outcome.error,
-                )
-                self.outbox.mark_given_up(item, OutboxStatus.FAILED, outcome.provider_ids, outcome.error, now)
-            else:
+            if delay is not None:
                 logger.warning(
                     "%s %s to %s not sent (%s); again in %.0f s", item.channel, item.id, who, outcome.error, delay
                 )
-                self.outbox.mark_retry(item, outcome.provider_ids, outcome.error, now + delay)
-        elif isinstance(outcome, Suppressed):
+                return self.outbox.mark_retry(item, outcome.provider_ids, outcome.error, now + delay)
+            logger.error("giving up on %s %s to %s after %d tries: %s", item.channel, item.id, who, item.attempts + 1,
+                         outcome.error)  # fmt: skip
+            return self.outbox.mark_given_up(item, OutboxStatus.FAILED, outcome.provider_ids, outcome.error, now)
+        if isinstance(outcome, Suppressed):
             logger.info("%s %s to %s not sent: %s", item.channel, item.id, who, outcome.reason)
-            self.outbox.mark_given_up(item, OutboxStatus.SUPPRESSED, outcome.provider_ids, outcome.reason, now)
-        else:
-            error = outcome.error if isinstance(outcome, GiveUp) else outcome.reason
-            provider_ids = outcome.provider_ids if isinstance(outcome, GiveUp) else []
-            self.outbox.mark_given_up(item, OutboxStatus.FAILED, provider_ids, error, now)
+            return self.outbox.mark_given_up(item, OutboxStatus.SUPPRESSED, outcome.provider_ids, outcome.reason, now)
+        error = outcome.error if isinstance(outcome, GiveUp) else outcome.reason
+        provider_ids = outcome.provider_ids if isinstance(outcome, GiveUp) else []
+        logger.error("%s %s to %s given up: %s", item.channel, item.id, who, error)
+        return self.outbox.mark_given_up(item, OutboxStatus.FAILED, provider_ids, error, now)
 
 
 class QueuedOutput(OutputChannel):

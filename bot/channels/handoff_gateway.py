@@ -161,6 +161,16 @@ class HandoffGateway(InputChannel):
         return gateway
 
 
+def routed_channel(ticket_channel: str | None, latest: str | None) -> str | None:
+    """Where the customer is reached: the ticket's channel, or, for a phone, whichever of SMS and RCS they last
+    wrote on. A message that arrived on another channel under the same id (a REST post naming a customer's
+    phone number) does not move their conversation there."""
+    phone = ("sms", "rcs")
+    if ticket_channel in phone and latest in phone:
+        return latest
+    return ticket_channel or latest
+
+
 def _wrote(events: Sequence[Any], effect_id: str) -> bool:
     """Whether an earlier delivery of this effect already wrote to the conversation."""
     for event in events:
@@ -177,7 +187,7 @@ async def apply_effect(agent: Any, channels: Sequence[InputChannel], effect: Eff
     delivery_keys.set(KeyScope(f"effect:{effect.id}"))
     async with agent.lock_store.lock(cid):
         tracker = await agent.processor.get_tracker(cid)
-        channel = tracker.get_latest_input_channel() or effect.channel
+        channel = routed_channel(effect.channel, tracker.get_latest_input_channel())
         already = _wrote(tracker.events, effect.id)
         if effect.kind == "pause":
             if tracker.is_paused():

@@ -37,9 +37,9 @@ MEDIA_NOTICE = (
     "in case a member of our team needs it."
 )
 
-# What the bot is told when a customer sends only a photo, a file or a place: an intent only channels raise
+# A photo, a file or a place without words reaches the bot as MEDIA_ONLY_TEXT, an intent only channels raise
 # (domain.yml), so the bot can say it reads text, and the attachment is on the tracker for an agent to see.
-MEDIA_ONLY_MESSAGE = MEDIA_ONLY_TEXT
+SYSTEM_INTENT_PREFIX = "/EXTERNAL_"
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def check_inbound_message(message: CustomerMessage, max_chars: int = MAX_MESSAGE
     if not message.attachments:
         return check_inbound_text(message.text, max_chars)
     if not remove_control_characters(message.text).strip():
-        return InboundText(text=MEDIA_ONLY_MESSAGE)
+        return InboundText(text=MEDIA_ONLY_TEXT)
     checked = check_inbound_text(message.text, max_chars)
     if checked.reply is not None:
         return checked
@@ -100,6 +100,8 @@ def check_inbound_text(raw: str, max_chars: int = MAX_MESSAGE_CHARS) -> InboundT
     Button payloads ("/intent") pass through unchanged apart from the cleaning.
     """
     cleaned = remove_control_characters(raw).strip()
+    if cleaned.startswith(SYSTEM_INTENT_PREFIX):
+        cleaned = cleaned[1:]  # the system's own intents (the hand-back, media) are never the customer's to raise
     if not cleaned:
         return InboundText(reply=EMPTY_REPLY)
     if len(cleaned) > max_chars:

@@ -10,6 +10,7 @@ Blocking: call it off the event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Dict, List, Sequence
 
-from sqlalchemy import Column, Float, Integer, String, Text, exists, select, update
+from sqlalchemy import Column, Float, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, declarative_base
+from sqlalchemy.orm import declarative_base
 
+from storage.queue import claim_heads, settle
 from storage.sql import SqlStore
 
 Base: Any = declarative_base()
@@ -48,6 +50,7 @@ class OutboxRow(Base):
     provider_ids = Column(Text, nullable=False, default="[]")
     next_attempt_at = Column(Float, nullable=False)
     lease_until = Column(Float)
+    lease_token = Column(String(36))  # whose lease it is: only that worker's results count
     last_error = Column(String(500))
     created_at = Column(Float, nullable=False)
     finished_at = Column(Float)
@@ -65,9 +68,14 @@ class Outbound:
     parts_sent: int
     provider_ids: List[str]
     created_at: float
+    lease: str = ""  # the token of the caller's lease
 
 
-def _outbound(row: OutboxRow) -> Outbound:
+def _unsent(row: Any) -> Any:
+    return row.status == OutboxStatus.PENDING.value
+
+
+def _outbound(row: OutboxRow, lease: str = "") -> Outbound:
     return Outbound(
         row.seq,
         row.id,
@@ -79,6 +87,7 @@ def _outbound(row: OutboxRow) -> Outbound:
         row.parts_sent,
         json.loads(row.provider_ids),
         row.created_at,
+        lease,
     )
 
 
@@ -114,88 +123,35 @@ class Outbox(SqlStore):
 
     def claim_due(self, now: float, limit: int, lease_seconds: float) -> List[Outbound]:
         """The oldest unsent message of up to ``limit`` recipients, each leased to the caller."""
-        earlier = aliased(OutboxRow)
-        pending = OutboxStatus.PENDING.value
-        head = ~exists().where(
-            earlier.recipient == OutboxRow.recipient, earlier.status == pending, earlier.seq < OutboxRow.seq
-        )
-        with self._session() as session:
-            candidates = session.scalars(
-                select(OutboxRow.seq)
-                .where(
-                    OutboxRow.status == pending,
-                    OutboxRow.next_attempt_at <= now,
-                    head,
-                    (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now),
-                )
-                .order_by(OutboxRow.seq)
-                .limit(limit)
-            ).all()
-        claimed = []
-        for seq in candidates:
-            with self._session() as session:
-                won = session.execute(
-                    update(OutboxRow)
-                    .where(
-                        OutboxRow.seq == seq,
-                        OutboxRow.status == pending,
-                        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now),
-                    )
-                    .values(lease_until=now + lease_seconds)
-                ).rowcount
-                if won:
-                    claimed.append(_outbound(session.get(OutboxRow, seq)))
-        return claimed
+        return claim_heads(self._session, OutboxRow, "recipient", _unsent, now, limit, lease_seconds, _outbound)
 
-    def _finish(self, seq: int, **values: Any) -> None:
-        with self._session() as session:
-            session.execute(update(OutboxRow).where(OutboxRow.seq == seq).values(lease_until=None, **values))
+    def record_parts(self, item: Outbound, provider_ids: Sequence[str], lease_seconds: float) -> bool:
+        """The provider took another part: kept at once (a crash resends only what did not go) and the lease
+        extended. False if another worker has taken the message over."""
+        return settle(self._session, OutboxRow, item.seq, item.lease, False, parts_sent=len(provider_ids),
+                      provider_ids=json.dumps(list(provider_ids)), lease_until=time.time() + lease_seconds)  # fmt: skip
 
-    def mark_sent(self, item: Outbound, provider_ids: Sequence[str], now: float) -> None:
-        self._finish(
-            item.seq,
-            status=OutboxStatus.SENT.value,
-            attempts=item.attempts + 1,
-            parts_sent=len(provider_ids),
-            provider_ids=json.dumps(list(provider_ids)),
-            finished_at=now,
-        )
+    def mark_sent(self, item: Outbound, provider_ids: Sequence[str], now: float) -> bool:
+        return settle(self._session, OutboxRow, item.seq, item.lease, True, status=OutboxStatus.SENT.value,
+                      attempts=item.attempts + 1, parts_sent=len(provider_ids),
+                      provider_ids=json.dumps(list(provider_ids)), finished_at=now)  # fmt: skip
 
-    def mark_retry(self, item: Outbound, provider_ids: Sequence[str], error: str, retry_at: float) -> None:
+    def mark_retry(self, item: Outbound, provider_ids: Sequence[str], error: str, retry_at: float) -> bool:
         """Try again at ``retry_at``, resuming after the parts already sent."""
-        self._finish(
-            item.seq,
-            attempts=item.attempts + 1,
-            parts_sent=len(provider_ids),
-            provider_ids=json.dumps(list(provider_ids)),
-            last_error=error[:500],
-            next_attempt_at=retry_at,
-        )
+        return settle(self._session, OutboxRow, item.seq, item.lease, True, attempts=item.attempts + 1,
+                      parts_sent=len(provider_ids), provider_ids=json.dumps(list(provider_ids)),
+                      last_error=error[:500], next_attempt_at=retry_at)  # fmt: skip
 
-    def mark_given_up(
-        self, item: Outbound, status: OutboxStatus, provider_ids: Sequence[str], error: str, now: float
-    ) -> None:
-        self._finish(
-            item.seq,
-            status=status.value,
-            attempts=item.attempts + 1,
-            parts_sent=len(provider_ids),
-            provider_ids=json.dumps(list(provider_ids)),
-            last_error=error[:500],
-            finished_at=now,
-        )
+    def mark_given_up(self, item: Outbound, status: OutboxStatus, provider_ids: Sequence[str], error: str,
+                      now: float) -> bool:  # fmt: skip
+        return settle(self._session, OutboxRow, item.seq, item.lease, True, status=status.value,
+                      attempts=item.attempts + 1, parts_sent=len(provider_ids),
+                      provider_ids=json.dumps(list(provider_ids)), last_error=error[:500], finished_at=now)  # fmt: skip
 
     def switch_to_sms(self, item: Outbound) -> Outbound:
         """An RCS message for a phone without RCS: the same message, from its first part, by SMS."""
-        with self._session() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.seq == item.seq)
-                .values(channel="sms", parts_sent=0, provider_ids="[]")
-            )
-        return Outbound(
-            item.seq, item.id, "sms", item.recipient, item.kind, item.message, item.attempts, 0, [], item.created_at
-        )
+        settle(self._session, OutboxRow, item.seq, item.lease, False, channel="sms", parts_sent=0, provider_ids="[]")
+        return dataclasses.replace(item, channel="sms", parts_sent=0, provider_ids=[])
 
     # -- reading (tests, the desk, operators) ---------------------------------------
     def for_recipient(self, recipient: str) -> List[Dict[str, Any]]:

@@ -33,6 +33,7 @@ from bot.rasa_patches.idempotent_messages import client_message_id
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
 from handoff.status import waiting_reply
+from handoff.ticket import TicketStatus
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,13 @@ class SpeechCounter(OutputChannel):
         await self.send_response(recipient_id, {"text": text, **kwargs})
 
 
+# Metadata only channels set (a client's own would show links to agents, or hide its messages from them).
+RESERVED_METADATA = ("attachments", "handoff")
+
+
 @dataclass(frozen=True)
 class Reception:
-    processed: bool  # the message reached Rasa (False: answered in the channel, or Rasa failed)
-    failed: bool = False  # Rasa could not process it; the customer got the apology
-    said: int = 0  # bot messages produced for it (0 while a person has the conversation)
+    failed: bool = False  # Rasa could not process the message; the customer got the apology
 
 
 async def waiting_status(sender_id: str) -> str | None:
@@ -69,8 +72,8 @@ async def waiting_status(sender_id: str) -> str | None:
     store = ticket_store()
     loop = asyncio.get_running_loop()
     record = await loop.run_in_executor(None, store.open_ticket_for, sender_id)
-    if record is None:
-        return None
+    if record is None or record.status is not TicketStatus.PENDING:
+        return None  # no hand-off, or a person has the conversation and answers themselves
     position = await loop.run_in_executor(None, store.position_in_queue, record.id)
     return waiting_reply(record, position, handoff_settings(), datetime.now(timezone.utc))
 
@@ -84,18 +87,18 @@ async def receive(
     """Take one customer message through the steps above. ``replay`` (REST) answers a message sent again with
     what the bot said the first time; it returns False when there was nothing to replay."""
     sender = message.sender_id
+    delivery_keys.set(KeyScope(f"turn:{message.channel}:{message.message_id}") if message.message_id else None)
     checked = check_inbound_message(message)
     if checked.reply is not None:
         await output.send_response(sender, {"text": checked.reply})
-        return Reception(processed=False)
+        return Reception()
     if checked.notice:
         await output.send_response(sender, {"text": checked.notice})
-    metadata = dict(message.metadata)
+    metadata = {key: value for key, value in message.metadata.items() if key not in RESERVED_METADATA}
     if message.attachments:
         metadata["attachments"] = [attachment.as_json() for attachment in message.attachments]
     counter = SpeechCounter(output)
     client_message_id.set(message.message_id)
-    delivery_keys.set(KeyScope(f"turn:{message.channel}:{message.message_id}") if message.message_id else None)
     try:
         await on_new_message(
             UserMessage(
@@ -110,7 +113,7 @@ async def receive(
     except Exception:  # the customer hears that it failed; the log gets the trace
         logger.exception("a %s message could not be processed", message.channel)
         await output.send_response(sender, {"text": PROCESSING_ERROR_REPLY})
-        return Reception(processed=False, failed=True)
+        return Reception(failed=True)
     if counter.said == 0 and not (message.message_id and replay and await replay()):
         try:
             status = await waiting_status(sender)
@@ -119,4 +122,4 @@ async def receive(
             status = None
         if status:
             await output.send_response(sender, {"text": status})
-    return Reception(processed=True, said=counter.said)
+    return Reception()

@@ -16,6 +16,15 @@ from typing import Any, Dict
 import requests
 
 SCOPES = ["https://www.googleapis.com/auth/rcsbusinessmessaging"]
+# google-auth waits 120 s for a token by default: far longer than a queued message's lease.
+TOKEN_TIMEOUT_SECONDS = 10
+
+
+def _with_timeout(request: Any, seconds: float) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return request(*args, **{**kwargs, "timeout": seconds})
+
+    return call
 
 
 class NotRcsCapable(RuntimeError):
@@ -64,20 +73,22 @@ class RbmClient:
         with self._lock:  # one refresh at a time; google-auth caches the token until it expires
             if not self.credentials.valid:
                 try:
-                    self.credentials.refresh(Request(self.session))
+                    self.credentials.refresh(_with_timeout(Request(self.session), TOKEN_TIMEOUT_SECONDS))
                 except (GoogleAuthError, requests.RequestException) as error:
                     raise RbmRefused(f"no RBM access token: {type(error).__name__}") from error
             return str(self.credentials.token)
 
-    def send(self, phone: str, content: Dict[str, Any], message_id: str) -> None:
-        """Send one agent message; ``message_id`` is a UUID in its 8-4-4-4-12 form."""
+    def send(self, phone: str, content: Dict[str, Any], message_id: str, ttl_seconds: int | None = None) -> None:
+        """Send one agent message; ``message_id`` is a UUID in its 8-4-4-4-12 form. With ``ttl_seconds`` RBM
+        stops trying to deliver it after that long (it would otherwise keep trying an offline phone for 30 days,
+        and a stale answer arriving weeks later is worse than none)."""
         # The phone goes into the path as E.164; "+" is a legal path character and stays as it is.
         url = f"{self.config.api_base}/v1/phones/{phone}/agentMessages"
         try:
             reply = self.session.post(
                 url,
                 params={"messageId": message_id, "agentId": self.config.agent_id},
-                json={"contentMessage": content},
+                json={"contentMessage": content, **({"ttl": f"{ttl_seconds}s"} if ttl_seconds else {})},
                 headers={"Authorization": f"Bearer {self._token()}"},
                 timeout=(2, 10),
             )

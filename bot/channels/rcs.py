@@ -19,6 +19,8 @@ import hashlib
 import hmac
 import json
 import logging
+import re
+from datetime import datetime
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, Mapping, Text, Tuple
 
@@ -30,6 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels import pipeline
 from bot.channels.choices import with_choice_resolved
 from bot.channels.inbound import Attachment, CustomerMessage
+from bot.channels.phone import Inbox, handled_as_keyword, run_blocking
 from bot.channels.runtime import channel_store, queued_output, rbm_config, start_delivery
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,21 @@ def handshake_secret(body: bytes, client_token: str) -> Tuple[bool, str] | None:
         return None
     ours = hmac.compare_digest(str(data["clientToken"]).encode(), client_token.encode())
     return ours, str(data["secret"])
+
+
+def sent_at(payload: Mapping[str, Any]) -> float | None:
+    """The event's ``sendTime`` (RFC 3339, e.g. "2026-12-01T21:40:31.123456Z") as a Unix time."""
+    stamp = payload.get("sendTime")
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", stamp or "")
+    if match is None:
+        return None
+    # Google gives up to nanoseconds; Python 3.10 reads exactly three or six digits.
+    fraction = "." + (match.group(2) or ".")[1:7].ljust(6, "0")
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    try:
+        return datetime.fromisoformat(match.group(1) + fraction + zone).timestamp()
+    except ValueError:
+        return None
 
 
 def user_content(payload: Mapping[str, Any]) -> Tuple[str, Tuple[Attachment, ...]]:
@@ -96,7 +114,7 @@ class RcsInput(InputChannel):
 
     def __init__(self) -> None:
         self.config = rbm_config()
-        self._tasks: set = set()
+        self.inbox = Inbox(self.name())
 
     def get_output_channel(self) -> OutputChannel | None:
         """How the hand-off reaches an RCS customer later; None (collect only) until RBM is configured."""
@@ -109,6 +127,10 @@ class RcsInput(InputChannel):
         async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
             if self.config is not None:
                 start_delivery(loop)
+
+        @webhook.listener("before_server_stop")
+        async def finish(_: Any, __: asyncio.AbstractEventLoop) -> None:
+            await self.inbox.drain()
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -128,45 +150,39 @@ class RcsInput(InputChannel):
             signature = request.headers.get("x-goog-signature", "")
             if not hmac.compare_digest(signature.encode(), rbm_signature(self.config.client_token, raw).encode()):
                 return response.json({"error": "invalid_signature"}, status=403)
-            task = asyncio.get_running_loop().create_task(self._handle(payload, on_new_message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            phone = payload.get("senderPhoneNumber")
+            if payload.get("agentId") not in (None, self.config.agent_id) or not isinstance(phone, str) or not phone:
+                # One queue serves every agent of a partner: another agent's customers are not ours to answer.
+                return response.json({})
+            self.inbox.submit(phone, partial(self._handle, payload, on_new_message))
             return response.json({})
 
         return webhook
 
-    @staticmethod
-    async def _run(function: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
-
     async def _handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        store = channel_store()
-        try:
-            phone = str(payload.get("senderPhoneNumber") or "")
-            if not phone:
-                return
-            if payload.get("eventType"):
-                await self._run(self._event, phone, payload)
-                return
-            message_id = payload.get("messageId")
-            if not message_id or await self._run(store.is_opted_out, "rcs", phone):
-                return
-            text, attachments = user_content(payload)
-            message = CustomerMessage(
-                self.name(), phone, text, str(message_id), {"agent_id": payload.get("agentId")}, attachments
-            )
-            message = await self._run(with_choice_resolved, store, message)
-            await pipeline.receive(message, queued_output(self.name()), on_new_message)
-        except Exception:  # a background task has nobody to report to but the log
-            logger.exception("RCS message could not be handled")
+        store, phone = channel_store(), str(payload.get("senderPhoneNumber") or "")
+        if payload.get("eventType"):
+            await run_blocking(self._event, phone, payload)
+            return
+        message_id = payload.get("messageId")
+        if not message_id:
+            return
+        text, attachments = user_content(payload)
+        message = CustomerMessage(self.name(), phone, text, str(message_id), {"agent_id": payload.get("agentId")},
+                                  attachments)  # fmt: skip
+        output = queued_output(self.name())
+        if await handled_as_keyword(store, message, output):
+            return
+        message = await run_blocking(with_choice_resolved, store, message)
+        await pipeline.receive(message, output, on_new_message)
 
     @staticmethod
     def _event(phone: str, payload: Dict[str, Any]) -> None:
         store, event = channel_store(), str(payload["eventType"])
         if event in ("DELIVERED", "READ") and payload.get("messageId"):
             store.record_receipt(str(payload["messageId"]), "rcs", event)
-        elif event == "UNSUBSCRIBE":
-            # "No further non-essential messages": answers to the customer's own messages still go.
-            store.set_opted_out("rcs", phone, True, "rcs UNSUBSCRIBE", scope="marketing")
-        elif event == "SUBSCRIBE":
-            store.set_opted_out("rcs", phone, False, "rcs SUBSCRIBE", scope="marketing")
+        elif event in ("UNSUBSCRIBE", "SUBSCRIBE"):
+            # "No further non-essential messages": answers to the customer's own messages still go. Events can
+            # arrive out of order: the change made last (by its sendTime) is the one that holds.
+            store.set_opted_out("rcs", phone, event == "UNSUBSCRIBE", f"rcs {event}", scope="marketing",
+                                at=sent_at(payload))  # fmt: skip

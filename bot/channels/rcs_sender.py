@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Callable, List
 
 from bot.channels.outbox import Outbound
 from bot.channels.outcome import FallBackToSms, GiveUp, Outcome, Sent, Suppressed, TryAgain
@@ -28,7 +29,7 @@ class RcsSender:
         self.store = store
         self.settings = settings
 
-    def deliver(self, item: Outbound) -> Outcome:
+    def deliver(self, item: Outbound, progress: Callable[[List[str]], None]) -> Outcome:
         phone = item.recipient
         if self.store.is_opted_out("rcs", phone):
             return Suppressed("RCS messages to this phone are stopped", item.provider_ids)
@@ -39,19 +40,20 @@ class RcsSender:
         for number in range(len(sent), len(contents)):
             message_id = part_message_id(item.id, number)
             try:
-                self.client.send(phone, contents[number], message_id)
+                self.client.send(phone, contents[number], message_id, self.settings.rcs_message_ttl_seconds)
             except NotRcsCapable:
-                if sent:  # some parts went by RCS: finish the message by RCS later rather than mix channels
-                    return TryAgain("RBM answered 404 part-way through a message", sent)
+                # The whole message goes by SMS, even if a first part went by RCS: better twice than never.
                 self.store.mark_sms_only(phone)
                 return FallBackToSms("RBM answered 404: the phone cannot receive RCS")
             except RbmRefused as refused:
                 if refused.retryable:
                     return TryAgain(str(refused), sent)
-                if refused.http_status == 400 and not sent:
-                    # INVALID_ARGUMENT: the device lacks a feature the message uses; plain SMS always works.
+                if refused.http_status in (400, 403):
+                    # 400 INVALID_ARGUMENT: the device lacks a feature the message uses; 403: the agent is not
+                    # launched on this customer's carrier. Plain SMS reaches them either way.
                     return FallBackToSms(str(refused))
                 logger.warning("an RCS message was refused for good: %s", refused)
                 return GiveUp(str(refused), sent)
             sent.append(message_id)
+            progress(sent)
         return Sent(sent)

@@ -34,10 +34,3 @@ def normalise(status: str) -> str:
 def rank(status: str) -> int:
     """0 for a status nobody knows: it never replaces a known one."""
     return _RANKS.get(normalise(status), 0)
-
-
-def moves_forward(current: str | None, incoming: str) -> bool:
-    """True when ``incoming`` should replace ``current``."""
-    if rank(incoming) == 0:
-        return False
-    return current is None or rank(incoming) > rank(current)

@@ -27,6 +27,7 @@ class ChannelSettings:
     concurrency: int
     poll_seconds: float
     rcs_fallback_memory_seconds: float
+    rcs_message_ttl_seconds: int
     database_url: str
     # SMS: segments one bot answer may use, and the link that ends a cut answer
     sms_max_segments: int
@@ -65,10 +66,11 @@ def parse_settings(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Channe
             max_retry_seconds=_number(retry, "max_retry_seconds", 300),
             max_attempts=int(_number(retry, "max_attempts", 30)),
         ),
-        lease_seconds=_number(raw, "lease_seconds", 60),
+        lease_seconds=_number(raw, "lease_seconds", 120),
         concurrency=max(1, int(_number(raw, "concurrency", 8))),
         poll_seconds=max(0.05, _number(raw, "poll_seconds", 1)),
         rcs_fallback_memory_seconds=_number(raw, "rcs_fallback_memory_hours", 168) * 3600,
+        rcs_message_ttl_seconds=int(_number(raw, "rcs_message_ttl_hours", 24) * 3600),
         database_url=environ.get("CHANNELS_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'channels.db'}",
         sms_max_segments=segments,
         sms_overflow_url=environ.get("SMS_OVERFLOW_URL") or None,

@@ -26,22 +26,15 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels import pipeline
 from bot.channels.choices import with_choice_resolved
-from bot.channels.delivery import KeyScope, delivery_keys
 from bot.channels.inbound import Attachment, CustomerMessage
-from bot.channels.keywords import KeywordAction, keyword_action, keyword_of
+from bot.channels.phone import Inbox, handled_as_keyword, run_blocking
 from bot.channels.receipts import FAILED_STATUSES, normalise
 from bot.channels.runtime import channel_store, queued_output, start_delivery, twilio_config
-from bot.channels.settings import settings
 from bot.channels.twilio_api import OPTED_OUT
 
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-HELP_TEXT = (
-    "Support assistant: ask about orders, returns, refunds, invoices and payments, or reply AGENT for a "
-    "person. Reply STOP to stop messages. Msg&data rates may apply."
-)
-START_TEXT = "You're subscribed again. How can I help? Reply STOP to stop messages."
 MAX_MEDIA = 10  # Twilio: at most 10 media items per message
 
 
@@ -87,7 +80,7 @@ class SmsInput(InputChannel):
     def __init__(self) -> None:
         self.config = twilio_config()
         self.public_url = os.environ.get("SMS_PUBLIC_URL", "").rstrip("/")
-        self._tasks: set = set()
+        self.inbox = Inbox(self.name())
 
     def get_output_channel(self) -> OutputChannel | None:
         """How the hand-off reaches an SMS customer later; None (collect only) until Twilio is configured."""
@@ -105,7 +98,9 @@ class SmsInput(InputChannel):
         if request.query_string:
             url += f"?{request.query_string}"
         signature = request.headers.get("x-twilio-signature", "")
-        return bool(signature) and RequestValidator(self.config.auth_token).validate(url, params, signature)
+        if not signature or any(isinstance(value, list) for value in params.values()):
+            return False  # Twilio never repeats a parameter (and the validator cannot sign a repeated one)
+        return bool(RequestValidator(self.config.auth_token).validate(url, params, signature))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sms_webhook", __name__)
@@ -114,6 +109,10 @@ class SmsInput(InputChannel):
         async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
             if self.config is not None:
                 start_delivery(loop)
+
+        @webhook.listener("before_server_stop")
+        async def finish(_: Any, __: asyncio.AbstractEventLoop) -> None:
+            await self.inbox.drain()
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -133,9 +132,7 @@ class SmsInput(InputChannel):
                 {"to": first(params, "To")},
                 tuple(media_of(params)),
             )
-            task = asyncio.get_running_loop().create_task(self._handle(message, on_new_message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.inbox.submit(phone, partial(self._handle, message, on_new_message))
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @webhook.route("/status", methods=["POST"])
@@ -147,16 +144,12 @@ class SmsInput(InputChannel):
                 return response.json({"error": "invalid_signature"}, status=403)
             sid, state = first(params, "MessageSid"), first(params, "MessageStatus")
             if sid and state:
-                await self._run(self._record_status, sid, state, first(params, "ErrorCode"), first(params, "To"))
+                await run_blocking(self._record_status, sid, state, first(params, "ErrorCode"), first(params, "To"))
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook
 
     # -- handling ---------------------------------------------------------------------
-    @staticmethod
-    async def _run(function: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
-
     @staticmethod
     def _record_status(sid: str, state: str, error_code: str | None, to: str | None) -> None:
         store = channel_store()
@@ -166,25 +159,8 @@ class SmsInput(InputChannel):
             store.set_opted_out("sms", to, True, "carrier 21610")
 
     async def _handle(self, message: CustomerMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        store, phone = channel_store(), message.sender_id
-        output = queued_output(self.name())
-        try:
-            action = keyword_action(message.text, await self._run(store.is_opted_out, "sms", phone))
-            if action is KeywordAction.IGNORE:
-                return
-            if action is KeywordAction.OPT_OUT:
-                # Twilio confirms STOP itself and blocks the number; nothing more may be sent.
-                await self._run(store.set_opted_out, "sms", phone, True, f"keyword {keyword_of(message.text)}")
-                return
-            if action is KeywordAction.OPT_IN:
-                await self._run(store.set_opted_out, "sms", phone, False, f"keyword {keyword_of(message.text)}")
-            if action in (KeywordAction.OPT_IN, KeywordAction.HELP):
-                if not settings().provider_answers_keywords:
-                    delivery_keys.set(KeyScope(f"turn:sms:{message.message_id}"))  # a retried webhook: one answer
-                    answer = START_TEXT if action is KeywordAction.OPT_IN else HELP_TEXT
-                    await output.send_response(phone, {"text": answer})
-                return
-            message = await self._run(with_choice_resolved, store, message)
-            await pipeline.receive(message, output, on_new_message)
-        except Exception:  # a background task has nobody to report to but the log
-            logger.exception("SMS %s could not be handled", message.message_id)
+        store, output = channel_store(), queued_output(self.name())
+        if await handled_as_keyword(store, message, output):
+            return
+        message = await run_blocking(with_choice_resolved, store, message)
+        await pipeline.receive(message, output, on_new_message)

@@ -5,6 +5,7 @@ messages falling back to SMS all come through here, so consent, the segment budg
 from __future__ import annotations
 
 import logging
+from typing import Callable, List
 
 from bot.channels.outbox import Outbound
 from bot.channels.outcome import GiveUp, Outcome, Sent, Suppressed, TryAgain
@@ -22,8 +23,9 @@ class SmsSender:
         self.store = store
         self.settings = settings
 
-    def deliver(self, item: Outbound) -> Outcome:
-        """Send ``item`` from the part after the last one sent; consent is checked right before."""
+    def deliver(self, item: Outbound, progress: Callable[[List[str]], None]) -> Outcome:
+        """Send ``item`` from the part after the last one sent; consent is checked right before, and
+        ``progress`` hears of every part the provider took."""
         phone = item.recipient
         if self.store.is_opted_out("sms", phone):
             return Suppressed("the number opted out of SMS", item.provider_ids)
@@ -36,6 +38,7 @@ class SmsSender:
         for part in rendering.parts[len(sent) :]:
             try:
                 sent.append(self.client.send(phone, part.body, part.media))
+                progress(sent)
             except TwilioRefused as refused:
                 if refused.code == OPTED_OUT:
                     self.store.set_opted_out("sms", phone, True, "carrier 21610")

@@ -30,6 +30,14 @@ class Consent(Base):
     updated_at = Column(Float, nullable=False)
 
 
+class Seen(Base):
+    """Provider message ids handled outside Rasa (carrier keywords), so a retried webhook changes nothing."""
+
+    __tablename__ = "channel_seen_messages"
+    key = Column(String(120), primary_key=True)
+    seen_at = Column(Float, nullable=False)
+
+
 class OfferedChoices(Base):
     __tablename__ = "sms_offered_choices"
     phone = Column(String(32), primary_key=True)
@@ -72,19 +80,40 @@ class ChannelStore(SqlStore):
                 )
             )
 
+    def _upsert(self, row: Any) -> None:
+        """``merge`` reads, then inserts or updates: two first writes for one key race, and the loser's insert
+        fails; written once more, it updates."""
+        for attempt in range(2):
+            try:
+                with self._session() as session:
+                    session.merge(row)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    def first_time(self, key: str) -> bool:
+        """True the first time ``key`` (a provider's message id) is seen; False for a provider's retry."""
+        try:
+            with self._session() as session:
+                session.add(Seen(key=key[:120], seen_at=time.time()))
+        except IntegrityError:
+            return False
+        return True
+
     # -- consent -----------------------------------------------------------------
-    def set_opted_out(self, channel: str, address: str, opted_out: bool, source: str, scope: str = "all") -> None:
+    def set_opted_out(self, channel: str, address: str, opted_out: bool, source: str, scope: str = "all",
+                      at: float | None = None) -> bool:  # fmt: skip
+        """Record a consent change made at ``at`` (now by default); a change older than the one on record (an
+        event delivered late) changes nothing. False when it did not apply."""
+        at = time.time() if at is None else at
         with self._session() as session:
-            session.merge(
-                Consent(
-                    channel=channel,
-                    address=address,
-                    scope=scope,
-                    opted_out=opted_out,
-                    source=source[:32],
-                    updated_at=time.time(),
-                )
-            )
+            current = session.get(Consent, (channel, address, scope))
+            if current is not None and current.updated_at > at:
+                return False
+        self._upsert(Consent(channel=channel, address=address, scope=scope, opted_out=opted_out, source=source[:32],
+                             updated_at=at))  # fmt: skip
+        return True
 
     def is_opted_out(self, channel: str, address: str, marketing: bool = False) -> bool:
         """Whether nothing (or, for ``marketing``, nothing the customer did not ask for) may go to ``address``."""
@@ -97,8 +126,7 @@ class ChannelStore(SqlStore):
 
     # -- numbered choices (SMS) ----------------------------------------------------
     def offer(self, phone: str, choices: Dict[str, str]) -> None:
-        with self._session() as session:
-            session.merge(OfferedChoices(phone=phone, choices=json.dumps(choices)))
+        self._upsert(OfferedChoices(phone=phone, choices=json.dumps(choices)))
 
     def take_offer(self, phone: str) -> Dict[str, str]:
         """The choices last offered to ``phone``; they answer one reply only, so they are forgotten."""
@@ -111,8 +139,7 @@ class ChannelStore(SqlStore):
 
     # -- RCS capability ------------------------------------------------------------
     def mark_sms_only(self, phone: str) -> None:
-        with self._session() as session:
-            session.merge(SmsOnly(phone=phone, since=time.time()))
+        self._upsert(SmsOnly(phone=phone, since=time.time()))
 
     def is_sms_only(self, phone: str, memory_seconds: float) -> bool:
         with self._session() as session:

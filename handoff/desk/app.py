@@ -175,7 +175,7 @@ def create_app(
 
     @app.post("/desk/api/tickets/<ticket_id:int>/redeliver")
     async def redeliver(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act(request, service.redeliver, ticket_id)
+        return await act(request, service.redeliver, ticket_id, request.ctx.agent)
 
     async def apply_effects() -> None:
         """Each change's effects on the conversation, as soon as it is made (woken) or due for a retry."""

@@ -38,3 +38,24 @@ def test_a_given_up_message_no_longer_holds_the_next(tmp_path):
     outbox.mark_given_up(head, OutboxStatus.FAILED, [], "30006 landline", now=9e9)
     assert [i.message["text"] for i in outbox.claim_due(now=9e9, limit=10, lease_seconds=30)] == ["next"]
     assert [m["status"] for m in outbox.for_recipient("+15552014477")] == ["failed", "pending"]
+
+
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_one_that_took_over(tmp_path):
+    outbox = Outbox(f"sqlite:///{tmp_path / 'channels.db'}")
+    outbox.enqueue("sms", "+15552014477", {"text": "hello"})
+    (stalled,) = outbox.claim_due(now=9e9, limit=10, lease_seconds=30)
+    (taken_over,) = outbox.claim_due(now=9e9 + 31, limit=10, lease_seconds=30)
+    assert outbox.mark_sent(taken_over, ["SM2"], now=9e9 + 32)
+    assert not outbox.mark_retry(stalled, [], "timed out", retry_at=9e9 + 40)
+    assert [(m["status"], m["provider_ids"]) for m in outbox.for_recipient("+15552014477")] == [("sent", ["SM2"])]
+
+
+def test_each_part_is_kept_as_it_goes_and_a_retry_is_due_only_when_its_time_comes(tmp_path):
+    outbox = Outbox(f"sqlite:///{tmp_path / 'channels.db'}")
+    outbox.enqueue("sms", "+15552014477", {"text": "long"})
+    (item,) = outbox.claim_due(now=9e9, limit=10, lease_seconds=30)
+    assert outbox.record_parts(item, ["SM1"], lease_seconds=30)  # then the process dies
+    (again,) = outbox.claim_due(now=9e9 + 10**6, limit=10, lease_seconds=30)
+    assert again.provider_ids == ["SM1"] and again.parts_sent == 1  # part 1 is not sent again
+    outbox.mark_retry(again, ["SM1"], "503", retry_at=9e9 + 10**6 + 50)
+    assert outbox.claim_due(now=9e9 + 10**6 + 10, limit=10, lease_seconds=30) == []

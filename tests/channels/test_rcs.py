@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bot.channels.rendering import is_gsm7, segment_count
-from tests.conftest import DESK_AGENT, DESK_PASSWORD, TWILIO
+from tests.conftest import DESK_AGENT, DESK_PASSWORD, RBM_CLIENT_TOKEN, TWILIO
 from tests.customers import RcsCustomer, RcsToSmsCustomer, wait_until
 from tests.helpers import Desk
 from tests.providers.rbm import RbmWebhooks
@@ -134,3 +134,31 @@ def test_rbm_being_down_delays_an_answer_and_loses_nothing(customer, rbm):
     customer.say("hello")
     customer.wait_for("support assistant", timeout=30)  # retried after 1 s and 2 s, with the same messageId
     assert len(customer.seen()) == 1
+
+
+def test_stop_typed_over_rcs_stops_rcs_and_sms(customer, rbm, twilio, phone):
+    customer.say("STOP")
+    time.sleep(0.5)
+    customer.say("where is my order 10023")
+    time.sleep(2)
+    assert rbm.messages_to(phone) == [] and twilio.messages_to(phone) == []
+    customer.say("START")
+    assert "subscribed again" in customer.wait_for("subscribed again")
+
+
+def test_a_push_for_another_agent_of_the_partner_is_not_answered(stack, rbm, phone):
+    """One queue serves every agent of a partner: brand B's customers are not this bot's to answer."""
+    other = RbmWebhooks(RBM_CLIENT_TOKEN, f"{stack.rasa_url}/webhooks/rcs/webhook", "another-brands-agent")
+    assert other.text(phone, "hello").status_code == 200
+    time.sleep(2)
+    assert rbm.messages_to(phone) == []
+
+
+def test_subscription_events_arriving_out_of_order_keep_the_latest_choice(tmp_path):
+    from bot.channels.store import ChannelStore
+
+    store = ChannelStore(f"sqlite:///{tmp_path / 'channels.db'}")
+    assert store.set_opted_out("rcs", "+15550001", True, "rcs UNSUBSCRIBE", scope="marketing", at=200.0)
+    assert not store.set_opted_out("rcs", "+15550001", False, "rcs SUBSCRIBE", scope="marketing", at=100.0)
+    assert store.is_opted_out("rcs", "+15550001", marketing=True)
+    assert not store.is_opted_out("rcs", "+15550001")  # answers to the customer's own messages still go

@@ -2,14 +2,15 @@
 
 import threading
 
-from bot.channels.receipts import moves_forward
+from bot.channels.receipts import rank
 from bot.channels.store import ChannelStore
 
 
 def test_the_order_of_statuses():
-    assert moves_forward(None, "queued") and moves_forward("sent", "delivered") and moves_forward("DELIVERED", "READ")
-    assert not moves_forward("delivered", "sent") and not moves_forward("READ", "DELIVERED")
-    assert not moves_forward("delivered", "undelivered") and not moves_forward(None, "banana")
+    order = ["queued", "sending", "sent", "delivered", "read"]
+    assert [rank(s) for s in order] == sorted(rank(s) for s in order) and len({rank(s) for s in order}) == 5
+    assert rank("DELIVERED") == rank("delivered") == rank("undelivered") and rank("READ") > rank("DELIVERED")
+    assert rank("banana") == 0
 
 
 def test_a_late_receipt_never_moves_a_message_back(tmp_path):

@@ -194,3 +194,38 @@ def test_an_agents_reply_over_1600_characters_arrives_whole_in_parts(stack, cust
     parts = [m.body for m in twilio.messages_to(phone) if m.body.endswith(("/3)",))]
     assert [p[-5:] for p in parts] == ["(1/3)", "(2/3)", "(3/3)"] and refused_to(twilio, phone) == []
     assert " ".join(p.rsplit(" (", 1)[0] for p in parts) == long
+
+
+def test_a_replayed_keyword_changes_nothing(customer, twilio_webhooks, phone):
+    """Twilio's signature has no timestamp: a captured START replayed after a STOP must not opt back in."""
+    start_sid = f"SM{uuid.uuid4().hex}"
+    customer.say("STOP")
+    time.sleep(0.3)
+    twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=BOT, body="START", message_sid=start_sid)
+    customer.wait_for("subscribed again")
+    customer.say("STOP")
+    time.sleep(0.3)
+    seen = len(customer.seen())
+    twilio_webhooks.inbound("/webhooks/sms/webhook", from_=phone, to=BOT, body="START", message_sid=start_sid)
+    customer.say("hello")
+    time.sleep(2)
+    assert customer.seen()[seen:] == []
+
+
+def test_a_repeated_form_field_is_refused_not_a_server_error(stack, twilio_webhooks, phone):
+    import requests
+
+    body = f"MessageSid=SM{uuid.uuid4().hex}&From={phone}&To={BOT}&Body=a&Body=b"
+    reply = requests.post(f"{stack.rasa_url}/webhooks/sms/webhook", data=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   "X-Twilio-Signature": "c2lnbmF0dXJl"}, timeout=10)  # fmt: skip
+    assert reply.status_code == 403
+
+
+def test_stop_over_sms_also_stops_rcs_to_that_phone(stack, customer, rbm, rbm_webhooks, phone):
+    """One phone, one consent: the RCS channel (and its SMS fallback) must not reach a number that said STOP."""
+    customer.say("STOP")
+    time.sleep(0.5)
+    rbm_webhooks.text(phone, "where is my order 10023")
+    time.sleep(2)
+    assert rbm.messages_to(phone) == [] and customer.seen() == []

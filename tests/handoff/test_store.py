@@ -119,7 +119,7 @@ def test_each_change_writes_its_effects_on_the_conversation_in_order(store):
     assert store.messages(record.id)[-1].delivery == "failed"
     third = store.claim_due_effects(now=62.0, limit=10, lease_seconds=30)
     assert [(e.kind, e.payload) for e in third] == [("handback", {"resolved": True})]
-    assert store.redeliver(record.id, now=63.0) == 1
+    assert store.redeliver(record.id, agent="sam", now=63.0) == 1
     assert store.messages(record.id)[-1].delivery == "pending"
 
 
@@ -140,3 +140,33 @@ def test_webhook_deliveries_are_written_with_the_ticket(store):
 
 def test_escalation_shape_is_what_the_store_needs():
     assert Escalation("r", "orders", 2, False, ()).explain().startswith("Escalated to orders")
+
+
+def test_a_failed_pause_overtaken_by_the_hand_back_is_not_retried(store):
+    """Retrying it after the hand-back went through would silence the bot for good."""
+    record = store.escalate(ticket("c1"), now=1.0, notify=False)
+    store.transition(record.id, TicketStatus.ASSIGNED, now=2.0, agent="sam")
+    (pause,) = store.claim_due_effects(now=3.0, limit=5, lease_seconds=30)
+    store.mark_effect_failed(pause, "Rasa was away", now=3.0)
+    store.transition(record.id, TicketStatus.RESOLVED, now=4.0, agent="sam")
+    (handback,) = store.claim_due_effects(now=5.0, limit=5, lease_seconds=30)
+    store.mark_effect_applied(handback, now=5.0)
+    assert store.redeliver(record.id, agent="sam", now=6.0) == 0
+    assert [e["state"] for e in store.effects(record.id)] == ["failed", "delivered"]
+
+
+def test_only_the_owner_retries_an_assigned_tickets_effects(store):
+    record = store.escalate(ticket("c1"), now=1.0, notify=False)
+    store.transition(record.id, TicketStatus.ASSIGNED, now=2.0, agent="sam")
+    with pytest.raises(NotYourTicket):
+        store.redeliver(record.id, agent="kim", now=3.0)
+
+
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_one_that_took_over(store):
+    record = store.escalate(ticket("c1"), now=1.0, notify=False)
+    store.transition(record.id, TicketStatus.ASSIGNED, now=2.0, agent="sam")
+    (stalled,) = store.claim_due_effects(now=3.0, limit=5, lease_seconds=10)
+    (taken_over,) = store.claim_due_effects(now=20.0, limit=5, lease_seconds=10)
+    assert store.mark_effect_applied(taken_over, now=21.0)
+    assert not store.mark_effect_failed(stalled, "timed out", now=22.0)
+    assert [e["state"] for e in store.effects(record.id)] == ["delivered"]
