@@ -10,12 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_over
+from actions.turn import TurnScoped
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import user_turns
 
 
-class ActionHandleComplaint(Action):
+class ActionHandleComplaint(TurnScoped, Action):
     def name(self) -> str:
         return "action_handle_complaint"
 

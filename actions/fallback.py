@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_over
 from actions.settings import DialogueSettings, settings
+from actions.turn import TurnScoped
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import user_turns
@@ -56,7 +57,7 @@ def plan_clarification(ranking: Sequence[Mapping[str, Any]], misses: int, config
     return Clarification("rephrase")
 
 
-class ActionClarifyIntent(Action):
+class ActionClarifyIntent(TurnScoped, Action):
     def name(self) -> str:
         return "action_clarify_intent"
 

@@ -20,7 +20,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backends.calls import off_loop
-from actions.turn import start_turn
+from actions.turn import TurnScoped
 from handoff.hours import describe_opening, is_open
 from handoff.policy import decide
 from handoff.runtime import ticket_store
@@ -39,7 +39,6 @@ def escalation_reason(tracker: Tracker) -> str:
 
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
     """Open (or update) the ticket, tell the customer what happens next, pause the bot."""
-    start_turn(tracker)
     config = handoff_settings()
     escalation = decide(reason, tracker.get_slot("task"), user_turns(tracker.events), config)
     channel = tracker.get_latest_input_channel() or "rest"
@@ -80,7 +79,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
     return [SlotSet("handoff_reason", reason), ConversationPaused()]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(TurnScoped, Action):
     def name(self) -> str:
         return "action_handoff"
 
@@ -88,7 +87,7 @@ class ActionHandoff(Action):
         return await hand_over(dispatcher, tracker, escalation_reason(tracker))
 
 
-class ActionRecordSatisfaction(Action):
+class ActionRecordSatisfaction(TurnScoped, Action):
     def name(self) -> str:
         return "action_record_satisfaction"
 

@@ -13,11 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backends.errors import BackendError, BackendUnavailable
 from actions.ownership import is_verified, ownership_locked
 from actions.replies import HANDOFF_REASON_BACKEND, response_for
+from actions.turn import TurnScoped
 
 logger = logging.getLogger(__name__)
 
 
-class TaskAction(Action, ABC):
+class TaskAction(TurnScoped, Action, ABC):
     """Runs ``perform``; a ``BackendError`` is answered with its response."""
 
     @abstractmethod

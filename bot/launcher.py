@@ -110,7 +110,8 @@ class Service:
         self.process = None
 
 
-def reference_service(host: str, port: int, database: str, seed: Path, log_dir: Path, reset: bool = True) -> Service:
+def reference_service(host: str, port: int, database: str, seed: Path, log_dir: Path, reset: bool = True,
+                      env: Dict[str, str] | None = None) -> Service:  # fmt: skip
     command = [
         sys.executable,
         "-m",
@@ -124,7 +125,8 @@ def reference_service(host: str, port: int, database: str, seed: Path, log_dir: 
         "--port",
         str(port),
     ]
-    return Service("reference", command + (["--reset"] if reset else []), f"http://{host}:{port}/health", log_dir)
+    return Service("reference", command + (["--reset"] if reset else []), f"http://{host}:{port}/health", log_dir,
+                   dict(env or {}))  # fmt: skip
 
 
 # Rasa keeps its connections to the action server (bot/rasa_patches/pooled_endpoints.py) and drops them after
@@ -226,22 +228,30 @@ class Stack:
         check_workers(cfg.profile, cfg.rasa_workers, cfg.action_workers)
         if not cfg.model.exists():
             raise StartupError(f"no trained model at {cfg.model}; run `make train`")
+        # The desk drives Rasa's hand-off gateway, Rasa calls the action server, the actions call the order and
+        # billing systems: each behind a secret, generated when not given. Agents sign in with passwords.
+        environment = self.environment
+        secrets_env = {
+            "RASA_AUTH_TOKEN": environment.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
+            "ACTION_SERVER_TOKEN": environment.get("ACTION_SERVER_TOKEN") or secrets.token_hex(24),
+            "DESK_AGENTS": environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}",
+        }
+        if self.uses_reference_service():
+            reference_token = environment.get("REFERENCE_API_TOKEN") or secrets.token_hex(24)
+            secrets_env.update(REFERENCE_API_TOKEN=reference_token, ORDERS_API_TOKEN=reference_token,
+                               BILLING_API_TOKEN=reference_token)  # fmt: skip
+        cfg.env = {**secrets_env, **cfg.env}
         if cfg.profile == "production":
             self._apply_production_profile()
         else:
-            cfg.endpoints = with_action_server(cfg.endpoints, self.actions_url, cfg.log_dir / "endpoints.embedded.yml")
-        # The desk drives Rasa's HTTP API, so the API is on, always behind a token,
-        # and agents sign in with passwords: generate both when not given.
-        secrets_env = {
-            "RASA_AUTH_TOKEN": self.environment.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
-            "DESK_AGENTS": self.environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}",
-            "HANDOFF_DATABASE_URL": self.environment.get("HANDOFF_DATABASE_URL") or cfg.handoff_database,
-        }
-        cfg.env = {**secrets_env, **cfg.env}
+            cfg.endpoints = with_action_server(cfg.endpoints, self.actions_url, cfg.env["ACTION_SERVER_TOKEN"],
+                                               cfg.log_dir / "endpoints.embedded.yml")  # fmt: skip
+        cfg.env = {"HANDOFF_DATABASE_URL": environment.get("HANDOFF_DATABASE_URL") or cfg.handoff_database, **cfg.env}
         if self.uses_reference_service():
             self.services["reference"] = reference_service(
-                cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir
-            )
+                cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir,
+                env={"REFERENCE_API_TOKEN": cfg.env["REFERENCE_API_TOKEN"]},
+            )  # fmt: skip
             cfg.env = {"ORDERS_API_URL": self.reference_url, "BILLING_API_URL": self.reference_url, **cfg.env}
         self.services["actions"] = action_server(cfg.host, cfg.actions_port, cfg.log_dir, cfg.env, cfg.action_workers)
         rasa_command = [

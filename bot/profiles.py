@@ -127,23 +127,30 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
     }  # fmt: skip
 
 
-def with_action_server(endpoints: Path, actions_url: str, destination: Path) -> Path:
+def with_action_server(endpoints: Path, actions_url: str, token: str, destination: Path) -> Path:
     """A copy of an embedded-profile endpoints file whose action endpoint is ``actions_url`` (``ACTIONS_PORT``
-    moves the action server; Rasa must call it there)."""
+    moves the action server; Rasa must call it there) with the action server's credential."""
     import yaml
 
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
-    config["action_endpoint"] = {**(config.get("action_endpoint") or {}), "url": f"{actions_url}/webhook"}
+    action = config.get("action_endpoint") or {}
+    headers = {**(action.get("headers") or {}), "Authorization": f"Bearer {token}"}
+    config["action_endpoint"] = {**action, "url": f"{actions_url}/webhook", "headers": headers}
+    return _write_private(destination, yaml.safe_dump(config, sort_keys=False))
+
+
+def _write_private(destination: Path, text: str) -> Path:
+    """Endpoints files hold secrets: readable by this user only."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    destination.touch(mode=0o600)
+    destination.chmod(0o600)
+    destination.write_text(text, encoding="utf-8")
     return destination
 
 
 def render_endpoints(template: Path, values: Mapping[str, str], destination: Path) -> Path:
     """Fill ``${VAR}`` in the endpoints template (Rasa 3.6 does not expand every field itself)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(Template(template.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
-    return destination
+    return _write_private(destination, Template(template.read_text(encoding="utf-8")).substitute(values))
 
 
 def drop_production_state(settings: ProductionSettings, prefix: str) -> None:

@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     except SeedError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if token is None:
+        print("error: REFERENCE_API_TOKEN must be set: the service holds customers' orders and payments and never "
+              "answers without a credential (`make run` generates one)", file=sys.stderr)  # fmt: skip
+        return 2
     store.create_schema()
     if seed is not None and seed.get("policy", {}).get("return_window_days"):
         store.return_window_days = int(seed["policy"]["return_window_days"])

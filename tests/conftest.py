@@ -13,7 +13,7 @@ import requests
 
 from bot.launcher import ROOT, Service, Stack, StackConfig, free_port, reference_service, write_embedded_endpoints
 from tests.fakes import Answer, FakeBackend
-from tests.helpers import API_TOKEN
+from tests.helpers import ACTION_TOKEN, API_TOKEN, REFERENCE_TOKEN
 from tests.providers.rbm import RbmDouble, RbmWebhooks
 from tests.providers.twilio import TwilioDouble, TwilioWebhooks
 
@@ -119,6 +119,7 @@ def stack(
         # leave the circuit open for the next one.
         env={
             "RASA_AUTH_TOKEN": API_TOKEN,
+            "ACTION_SERVER_TOKEN": ACTION_TOKEN,
             "BACKEND_COOLDOWN": "1",
             "BACKEND_RETRIES": "1",
             "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass",
@@ -165,7 +166,16 @@ def chat(stack: Stack, conversation_id: str) -> Chat:
 def reference_server(tmp_path: Path) -> Iterator[Service]:
     """A reference order & billing service of its own, freshly seeded."""
     port = free_port()
-    service = reference_service("127.0.0.1", port, f"sqlite:///{tmp_path / 'ref.db'}", SEED, tmp_path)
+    service = reference_service("127.0.0.1", port, f"sqlite:///{tmp_path / 'ref.db'}", SEED, tmp_path,
+                                env={"REFERENCE_API_TOKEN": REFERENCE_TOKEN})  # fmt: skip
     service.start().wait_until_up(time.monotonic() + 60)
     yield service
     service.stop()
+
+
+@pytest.fixture
+def reference_api(reference_server: Service) -> requests.Session:
+    """A client of ``reference_server`` holding its credential."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {REFERENCE_TOKEN}"
+    return session

@@ -10,6 +10,8 @@ import requests
 from bot.launcher import Stack
 
 API_TOKEN = "test-token"
+ACTION_TOKEN = "action-server-test-token"  # ACTION_SERVER_TOKEN of every action server the tests start
+REFERENCE_TOKEN = "reference-test-token"  # REFERENCE_API_TOKEN of the reference services the tests start
 
 
 def texts(messages: List[Dict]) -> str:

@@ -64,7 +64,10 @@ def test_the_embedded_profile_calls_the_action_server_on_its_port(tmp_path, monk
     monkeypatch.setenv("ACTIONS_PORT", "6123")
     config = parse_config([])
     assert config.actions_port == 6123
-    rendered = with_action_server(ROOT / "endpoints.yml", Stack(config).actions_url, tmp_path / "endpoints.yml")
+    destination = tmp_path / "endpoints.yml"
+    rendered = with_action_server(ROOT / "endpoints.yml", Stack(config).actions_url, "s3cret", destination)
     endpoints = yaml.safe_load(rendered.read_text())
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6123/webhook"
+    assert endpoints["action_endpoint"]["headers"] == {"Authorization": "Bearer s3cret"}
+    assert rendered.stat().st_mode & 0o077 == 0  # it holds a secret: this user only
     assert endpoints["tracker_store"] == yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.settings import settings
+from actions.turn import TurnScoped
 from actions.validators import clean_free_text
 
 SlotUpdates = Dict[str, Any]
@@ -27,7 +28,7 @@ def failure_counts(tracker: Tracker) -> Dict[str, int]:
     return dict(counts) if isinstance(counts, dict) else {}
 
 
-class TriageFormValidation(FormValidationAction, ABC):
+class TriageFormValidation(TurnScoped, FormValidationAction, ABC):
     """Base for the project's form validations."""
 
     @abstractmethod

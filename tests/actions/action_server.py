@@ -10,13 +10,14 @@ import requests
 import yaml
 
 from bot.launcher import ROOT, Service, action_server
+from tests.helpers import ACTION_TOKEN
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 DOMAIN_SLOTS = [*DOMAIN["slots"], "requested_slot"]
 
 
 def start_action_server(port: int, log_dir: Path, env: Dict[str, str]) -> Service:
-    service = action_server("127.0.0.1", port, log_dir, env)
+    service = action_server("127.0.0.1", port, log_dir, {"ACTION_SERVER_TOKEN": ACTION_TOKEN, **env})
     service.start().wait_until_up(time.monotonic() + 60)
     return service
 
@@ -65,7 +66,8 @@ def run_action(
         "tracker": tracker_payload(sender, slots, new_slots or {}, text, channel),
         "domain": DOMAIN,
     }
-    reply = requests.post(f"{base_url}/webhook", json=payload, timeout=timeout)
+    reply = requests.post(f"{base_url}/webhook", json=payload, timeout=timeout,
+                          headers={"Authorization": f"Bearer {ACTION_TOKEN}"})  # fmt: skip
     assert reply.status_code == 200, reply.text
     return reply.json()
 

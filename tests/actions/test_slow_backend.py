@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tests.actions.action_server import responses, run_action, start_action_server
 from tests.conftest import free_port
 from tests.fakes import Answer, FakeBackend
+from tests.helpers import REFERENCE_TOKEN
 
 INVOICE = {"number": "INV-20931", "order_number": "10023", "amount": "68.99", "issued_on": "2026-03-01"}
 
@@ -24,7 +25,7 @@ def test_twenty_conversations_are_not_delayed_by_one_slow_backend(reference_serv
         slow_billing.routes[("POST", "/invoices/INV-20931/send")] = Answer(status=202, body={"sent": True})
         port = free_port()
         env = {"ORDERS_API_URL": reference_server.health_url.removesuffix("/health"),
-               "BILLING_API_URL": slow_billing.url}  # fmt: skip
+               "ORDERS_API_TOKEN": REFERENCE_TOKEN, "BILLING_API_URL": slow_billing.url}  # fmt: skip
         service = start_action_server(port, tmp_path, env)
         url = f"http://127.0.0.1:{port}"
         verified = {"order_number": "10023", "verified_order": "10023"}

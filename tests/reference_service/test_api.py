@@ -2,57 +2,57 @@
 
 from __future__ import annotations
 
-import requests
-
 
 def url(service, path: str) -> str:
     return service.health_url.replace("/health", path)
 
 
-def test_order_and_contact_check(reference_server):
-    order = requests.get(url(reference_server, "/orders/10023"), timeout=5).json()
+def test_order_and_contact_check(reference_server, reference_api):
+    order = reference_api.get(url(reference_server, "/orders/10023"), timeout=5).json()
     assert order["state"] == "shipped" and order["items"][0]["price"] == "49.99"
     assert "email" not in str(order)  # contact details never leave the service
     verify = url(reference_server, "/orders/10023/verify")
-    assert requests.post(verify, json={"email": "Maria.Keller@example.com"}, timeout=5).json() == {"verified": True}
-    assert requests.post(verify, json={"phone": "5552014477"}, timeout=5).json() == {"verified": True}
-    assert requests.post(verify, json={"email": "x@example.com"}, timeout=5).json() == {"verified": False}
+    maria = {"email": "Maria.Keller@example.com"}
+    assert reference_api.post(verify, json=maria, timeout=5).json() == {"verified": True}
+    assert reference_api.post(verify, json={"phone": "5552014477"}, timeout=5).json() == {"verified": True}
+    assert reference_api.post(verify, json={"email": "x@example.com"}, timeout=5).json() == {"verified": False}
 
 
-def test_errors_are_json_with_codes(reference_server):
-    missing = requests.get(url(reference_server, "/orders/99999"), timeout=5)
+def test_errors_are_json_with_codes(reference_server, reference_api):
+    missing = reference_api.get(url(reference_server, "/orders/99999"), timeout=5)
     assert missing.status_code == 404 and missing.json()["error"] == "order_not_found"
-    shipped = requests.post(url(reference_server, "/orders/10023/cancel"), timeout=5)
+    shipped = reference_api.post(url(reference_server, "/orders/10023/cancel"), timeout=5)
     assert shipped.status_code == 409 and shipped.json()["error"] == "already_shipped"
-    bad = requests.post(url(reference_server, "/orders/10026/address"), data=b"{nope", timeout=5)
+    bad = reference_api.post(url(reference_server, "/orders/10026/address"), data=b"{nope", timeout=5)
     assert bad.status_code == 400 and "JSON" in bad.json()["message"]
 
 
-def test_a_repeated_write_with_the_same_key_applies_once(reference_server):
+def test_a_repeated_write_with_the_same_key_applies_once(reference_server, reference_api):
     returns = url(reference_server, "/orders/10031/returns")
     body = {"item": "grey trainers", "reason": "too small"}
-    first = requests.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
-    again = requests.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
+    first = reference_api.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
+    again = reference_api.post(returns, json=body, headers={"Idempotency-Key": "k-1"}, timeout=5)
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    refunds = requests.get(url(reference_server, "/orders/10031/refunds"), timeout=5).json()["refunds"]
+    refunds = reference_api.get(url(reference_server, "/orders/10031/refunds"), timeout=5).json()["refunds"]
     assert [r["status"] for r in refunds].count("awaiting_return") == 1
 
 
-def test_cancelling_twice_is_harmless(reference_server):
+def test_cancelling_twice_is_harmless(reference_server, reference_api):
     cancel = url(reference_server, "/orders/10025/cancel")
-    assert requests.post(cancel, timeout=5).json()["state"] == "cancelled"
-    assert requests.post(cancel, timeout=5).json()["state"] == "cancelled"
+    assert reference_api.post(cancel, timeout=5).json()["state"] == "cancelled"
+    assert reference_api.post(cancel, timeout=5).json()["state"] == "cancelled"
 
 
-def test_billing_records(reference_server):
-    customer = requests.get(url(reference_server, "/customers"), params={"email": "tom.okafor@example.org"}, timeout=5)
+def test_billing_records(reference_server, reference_api):
+    tom = {"email": "tom.okafor@example.org"}
+    customer = reference_api.get(url(reference_server, "/customers"), params=tom, timeout=5)
     assert customer.json() == {"id": "C2", "account_status": "active"}
-    payments = requests.get(url(reference_server, "/customers/C2/payments"), timeout=5).json()["payments"]
+    payments = reference_api.get(url(reference_server, "/customers/C2/payments"), timeout=5).json()["payments"]
     assert [p["amount"] for p in payments].count("75.00") == 2
-    invoice = requests.get(url(reference_server, "/invoices/10031"), timeout=5).json()
+    invoice = reference_api.get(url(reference_server, "/invoices/10031"), timeout=5).json()
     assert invoice["number"] == "INV-20944"
-    dispute = requests.post(
+    dispute = reference_api.post(
         url(reference_server, "/disputes"),
         timeout=5,
         json={"customer_id": "C2", "payment_id": "P-5003", "description": "$75", "reason": "twice"},
@@ -60,10 +60,10 @@ def test_billing_records(reference_server):
     assert dispute.status_code == 201 and dispute.json()["reference"].startswith("D-")
 
 
-def test_an_invoice_is_sent_only_to_the_email_on_file(reference_server, tmp_path):
+def test_an_invoice_is_sent_only_to_the_email_on_file(reference_server, reference_api, tmp_path):
     from reference_service.store import Store
 
-    reply = requests.post(url(reference_server, "/invoices/INV-20931/send"), json={"to": "thief@example.com"},
+    reply = reference_api.post(url(reference_server, "/invoices/INV-20931/send"), json={"to": "thief@example.com"},
                           timeout=5)  # fmt: skip
     assert reply.status_code == 202
     sent = Store(f"sqlite:///{tmp_path / 'ref.db'}").outbound_messages()

@@ -35,3 +35,13 @@ def test_a_broken_seed_file_is_reported_clearly(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "cannot read seed file" in result.stderr
+
+
+def test_the_service_refuses_to_start_without_a_credential(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "REFERENCE_API_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "reference_service", "--database", f"sqlite:///{tmp_path}/x.db",
+                             "--port", str(free_port())], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert result.returncode == 2 and "REFERENCE_API_TOKEN must be set" in result.stderr

@@ -18,6 +18,8 @@ import pytest
 import requests
 import yaml
 
+from tests.helpers import REFERENCE_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC: Dict[str, Any] = yaml.safe_load((ROOT / "docs" / "backend-api.yaml").read_text(encoding="utf-8"))
 API_SOURCE = (ROOT / "reference_service" / "api.py").read_text(encoding="utf-8")
@@ -270,7 +272,8 @@ def send(base_url: str, case: Case) -> requests.Response:
         payload = {"data": case.body, "headers": {"Content-Type": "application/json"}}
     else:
         payload = {"json": case.body}
-    return requests.request(case.method, base_url + case.path, timeout=10, **payload)
+    headers = {**payload.pop("headers", {}), "Authorization": f"Bearer {REFERENCE_TOKEN}"}
+    return requests.request(case.method, base_url + case.path, timeout=10, headers=headers, **payload)
 
 
 @pytest.mark.parametrize("route", list(CASES_BY_ROUTE), ids=[f"{m} {t}" for m, t in CASES_BY_ROUTE])
