@@ -234,7 +234,7 @@ class Stack:
         secrets_env = {
             "RASA_AUTH_TOKEN": environment.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
             "ACTION_SERVER_TOKEN": environment.get("ACTION_SERVER_TOKEN") or secrets.token_hex(24),
-            "DESK_AGENTS": environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}",
+            "DESK_AGENTS": environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}:supervisor",
         }
         if self.uses_reference_service():
             reference_token = environment.get("REFERENCE_API_TOKEN") or secrets.token_hex(24)
@@ -347,7 +347,7 @@ def main(argv: List[str] | None = None) -> int:
     env = stack.environment
     token_source = "yours" if os.environ.get("RASA_AUTH_TOKEN") else f"generated: {env['RASA_AUTH_TOKEN']}"
     agents = ", ".join(
-        f"{name} / {password}"
+        f"{name} / {password.removesuffix(':supervisor').removesuffix(':agent')}"
         for name, _, password in (entry.partition(":") for entry in env["DESK_AGENTS"].split(","))
     )
     print(

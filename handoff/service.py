@@ -57,15 +57,20 @@ class DeskService:
     def note(self, ticket_id: int, agent: str, text: str) -> Message:
         return self.store.add_note(ticket_id, agent, text, time.time())
 
-    def close(self, ticket_id: int, agent: str, resolved: bool) -> TicketRecord:
-        """Resolve (done) or return to the bot (not done); either way the bot takes the conversation back."""
+    def close(self, ticket_id: int, agent: str, resolved: bool, supervisor: bool = False) -> TicketRecord:
+        """Resolve (done) or return to the bot (not done); either way the bot takes the conversation back.
+        An agent closes what is theirs (or waiting); a supervisor closes any."""
         target = TicketStatus.RESOLVED if resolved else TicketStatus.RETURNED
-        record = self.store.transition(ticket_id, target, time.time(), agent, self.notify)
+        record = self.store.transition(ticket_id, target, time.time(), None if supervisor else agent, self.notify)
         self.wake()
         return record
 
-    def redeliver(self, ticket_id: int, agent: str) -> Dict[str, int]:
+    def take_over(self, ticket_id: int, supervisor: str) -> TicketRecord:
+        """A supervisor takes an assigned conversation from its agent (who is away, or stuck)."""
+        return self.store.take_over(ticket_id, supervisor, time.time(), self.notify)
+
+    def redeliver(self, ticket_id: int, agent: str, supervisor: bool = False) -> Dict[str, int]:
         """Try again what could not be applied to the conversation (shown as failed in the desk)."""
-        count = self.store.redeliver(ticket_id, agent, time.time())
+        count = self.store.redeliver(ticket_id, None if supervisor else agent, time.time())
         self.wake()
         return {"requeued": count}

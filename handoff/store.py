@@ -85,6 +85,16 @@ class TicketNotFound(LookupError):
     pass
 
 
+MAX_TICKET_ID = 2**31 - 1  # the column is a 32-bit integer in PostgreSQL
+
+
+def _known(ticket_id: int) -> int:
+    """A ticket id the database can hold; any other is a ticket that does not exist (not a server error)."""
+    if not 0 < ticket_id <= MAX_TICKET_ID:
+        raise TicketNotFound(ticket_id)
+    return ticket_id
+
+
 def _record(row: TicketRow) -> TicketRecord:
     return TicketRecord(
         row.id,
@@ -196,7 +206,7 @@ class TicketStore(SqlStore):
     # -- reading ----------------------------------------------------------------
     def get(self, ticket_id: int) -> TicketRecord:
         with self._session() as session:
-            row = session.get(TicketRow, ticket_id)
+            row = session.get(TicketRow, _known(ticket_id))
             if row is None:
                 raise TicketNotFound(ticket_id)
             return _record(row)
@@ -221,7 +231,7 @@ class TicketStore(SqlStore):
     def position_in_queue(self, ticket_id: int) -> int:
         """1 = next to be picked up in its queue."""
         with self._session() as session:
-            row = session.get(TicketRow, ticket_id)
+            row = session.get(TicketRow, _known(ticket_id))
             if row is None:
                 raise TicketNotFound(ticket_id)
             ahead = session.scalar(
@@ -250,7 +260,7 @@ class TicketStore(SqlStore):
             changed = session.execute(
                 update(TicketRow)
                 .where(
-                    TicketRow.id == ticket_id,
+                    TicketRow.id == _known(ticket_id),
                     TicketRow.status.in_([s.value for s in sources]),
                     self._owned_by(agent, target),
                 )
@@ -288,13 +298,28 @@ class TicketStore(SqlStore):
             return refused
         return InvalidTransition(f"ticket {ticket_id} changed meanwhile; reload it")
 
+    def take_over(self, ticket_id: int, agent: str, now: float, notify: bool = False) -> TicketRecord:
+        """An assigned ticket changes hands (a supervisor takes it over): compare-and-set on its status."""
+        with self._session() as session:
+            changed = session.execute(
+                update(TicketRow)
+                .where(TicketRow.id == _known(ticket_id), TicketRow.status == TicketStatus.ASSIGNED.value)
+                .values(assigned_to=agent, updated_at=now)
+            ).rowcount
+            if changed:
+                row = session.get(TicketRow, ticket_id)
+                if notify:
+                    self._queue_delivery(session, row, "ticket.assigned", now)
+                return _record(row)
+        raise InvalidTransition(f"a {self.get(ticket_id).status.value} ticket has no agent to take it from")
+
     def reply(self, ticket_id: int, agent: str, text: str, now: float) -> Message:
         """An agent's message to the customer, with the effect that carries it; the agent must own the ticket."""
         with self._session() as session:
             owned = session.execute(
                 update(TicketRow)
                 .where(
-                    TicketRow.id == ticket_id,
+                    TicketRow.id == _known(ticket_id),
                     TicketRow.status == TicketStatus.ASSIGNED.value,
                     TicketRow.assigned_to == agent,
                 )
@@ -315,7 +340,7 @@ class TicketStore(SqlStore):
     def add_note(self, ticket_id: int, author: str, text: str, now: float) -> Message:
         """Agents only: never reaches the customer."""
         with self._session() as session:
-            if session.get(TicketRow, ticket_id) is None:
+            if session.get(TicketRow, _known(ticket_id)) is None:
                 raise TicketNotFound(ticket_id)
             session.add(MessageRow(ticket_id=ticket_id, kind="note", author=author, text=text, created_at=now))
             return Message("note", author, text, now)
@@ -325,7 +350,7 @@ class TicketStore(SqlStore):
         with self._session() as session:
             rows = session.scalars(
                 select(MessageRow)
-                .where(MessageRow.ticket_id == ticket_id)
+                .where(MessageRow.ticket_id == _known(ticket_id))
                 .order_by(MessageRow.created_at, MessageRow.id)
             ).all()
             carriers = {
@@ -381,7 +406,9 @@ class TicketStore(SqlStore):
     def effects(self, ticket_id: int) -> List[Dict[str, Any]]:
         """Every effect of a ticket with its state, oldest first (for the desk and for operators)."""
         with self._session() as session:
-            rows = session.scalars(select(EffectRow).where(EffectRow.ticket_id == ticket_id).order_by(EffectRow.seq))
+            rows = session.scalars(
+                select(EffectRow).where(EffectRow.ticket_id == _known(ticket_id)).order_by(EffectRow.seq)
+            )
             return [
                 {
                     "id": r.id,
@@ -394,15 +421,15 @@ class TicketStore(SqlStore):
                 for r in rows
             ]
 
-    def redeliver(self, ticket_id: int, agent: str, now: float) -> int:
+    def redeliver(self, ticket_id: int, agent: str | None, now: float) -> int:
         """Try the ticket's given-up effects again from now; returns how many. Only effects no later effect of
         the conversation has overtaken: a pause that failed before the hand-back went through stays failed,
         or it would silence the bot for good. An assigned ticket's effects are its owner's to retry."""
         with self._session() as session:
-            row = session.get(TicketRow, ticket_id)
+            row = session.get(TicketRow, _known(ticket_id))
             if row is None:
                 raise TicketNotFound(ticket_id)
-            if row.status == TicketStatus.ASSIGNED.value and row.assigned_to != agent:
+            if agent is not None and row.status == TicketStatus.ASSIGNED.value and row.assigned_to != agent:
                 raise NotYourTicket(f"ticket {ticket_id} belongs to {row.assigned_to}")
             latest = (
                 session.scalar(

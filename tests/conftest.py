@@ -122,7 +122,7 @@ def stack(
             "ACTION_SERVER_TOKEN": ACTION_TOKEN,
             "BACKEND_COOLDOWN": "1",
             "BACKEND_RETRIES": "1",
-            "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass",
+            "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass,lee:lee-pass:supervisor",
             "HANDOFF_WEBHOOK_URL": webhook_receiver.url,
             "HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
             **TWILIO,

@@ -44,6 +44,8 @@ class Desk:
         self.session = requests.Session()
         reply = self.session.post(f"{url}/desk/api/login", json={"agent": agent, "password": password}, timeout=10)
         reply.raise_for_status()
+        # Signed in by cookie, like the page: every change carries the session's CSRF token.
+        self.session.headers["X-CSRF-Token"] = reply.json()["csrf"]
 
     def tickets(self) -> List[Dict]:
         return self.session.get(f"{self.url}/desk/api/tickets", timeout=10).json()["tickets"]

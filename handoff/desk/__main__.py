@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import sys
 
 from handoff.desk.app import create_app
@@ -40,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     secret = (os.environ.get("DESK_SESSION_SECRET") or secrets.token_hex(32)).encode()
     rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass  # Sanic would only log that it cannot listen, and exit 0
+    except OSError as taken:
+        print(f"error: cannot listen on {args.host}:{args.port}: {taken.strerror}", file=sys.stderr)
+        return 1
     config = settings()
     service = DeskService(ticket_store(), RasaGateway(rasa_url, token), notify=bool(config.webhook.url))
     create_app(service, agents, secret, config).run(host=args.host, port=args.port, access_log=False, workers=1)

@@ -1,7 +1,10 @@
 """The agent desk over HTTP: a page for people and a JSON API behind it.
 
-Every route but ``/desk``, ``/desk/api/login`` and ``/health`` needs a signed
-session (cookie or ``Authorization: Bearer``); no transcript is readable without it.
+Every route but the page, its script, sign-in and ``/health`` needs a signed session (the cookie the page
+gets, or ``Authorization: Bearer <token>`` for an integration); no transcript is readable without one. A
+change asked for with the cookie must also come from the desk's own origin and carry the session's CSRF
+token (``X-CSRF-Token``). Sign-in is throttled per name and per address; every answer carries headers that
+forbid framing and inline script.
 """
 
 from __future__ import annotations
@@ -10,18 +13,20 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Set
 
 import requests
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from handoff.desk.auth import Agents, agent_for_token, issue_token
+from handoff.desk.auth import SESSION_SECONDS, Agents, Role, csrf_token, issue_token, session_for_token
+from handoff.desk.security import SECURITY_HEADERS, LoginThrottle, cross_site
 from handoff.effects import apply_due
 from handoff.gateway import GatewayUnavailable
 from handoff.service import DeskService, NotYourTicket
@@ -31,9 +36,15 @@ from handoff.ticket import InvalidTransition
 from handoff.webhook import deliver_due
 
 logger = logging.getLogger(__name__)
-PAGE = Path(__file__).with_name("static") / "desk.html"
+STATIC = Path(__file__).with_name("static")
 COOKIE = "desk_session"
 MAX_TEXT = 4000
+MAX_BODY_BYTES = 64 * 1024
+OPEN_PATHS = frozenset({"/desk", "/desk/", "/desk/desk.js", "/desk/api/login", "/health"})
+
+
+class BadRequest(ValueError):
+    """The body is not what the route takes; the text says why."""
 
 
 def ticket_json(record: TicketRecord, now: float) -> dict:
@@ -43,45 +54,74 @@ def ticket_json(record: TicketRecord, now: float) -> dict:
     return data
 
 
+def problem(status: int, code: str, detail: str, **headers: str) -> HTTPResponse:
+    return response.json({"error": code, "detail": detail}, status=status, headers=headers or None)
+
+
+def json_object(request: Request) -> Dict[str, Any]:
+    try:
+        body = json.loads((request.body or b"{}").decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def text_from(request: Request) -> str:
+    text = json_object(request).get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise BadRequest(f"'text' must be 1 to {MAX_TEXT} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("'text' must be valid Unicode (no lone surrogates)") from None
+    return text.strip()
+
+
+def secure_cookies(request: Request) -> bool:
+    """Behind HTTPS (directly, or a proxy saying so when DESK_BEHIND_HTTPS is set) the cookie is ``Secure``."""
+    behind = os.environ.get("DESK_BEHIND_HTTPS", "").casefold() in ("1", "true", "yes")
+    return request.scheme == "https" or behind
+
+
 def create_app(
     service: DeskService, agents: Agents, secret: bytes, config: HandoffSettings, name: str = "agent_desk"
 ) -> Sanic:
     app = Sanic(name)
-    webhook = config.webhook
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    throttle = LoginThrottle()
+    signed_out: Set[str] = set()  # session ids signed out before they expired
     effects_due = asyncio.Event()
 
     async def run(function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
 
-    def signed_in(request: Request) -> str | None:
-        header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.cookies.get(COOKIE)
-        return agent_for_token(token, secret, time.time()) if token else None
-
-    def problem(status: int, code: str, detail: str) -> HTTPResponse:
-        return response.json({"error": code, "detail": detail}, status=status)
-
+    # -- every request --------------------------------------------------------------
     @app.middleware("request")
-    async def require_agent(request: Request) -> HTTPResponse | None:
-        if request.path in {"/desk", "/desk/", "/desk/api/login", "/health"}:
+    async def guard(request: Request) -> HTTPResponse | None:
+        if cross_site(request.method, request.headers, request.host):
+            return problem(403, "cross_site", "changes are accepted from the desk's own pages only")
+        if request.path in OPEN_PATHS:
             return None
-        agent = signed_in(request)
-        if agent is None:
+        header = request.headers.get("authorization", "")
+        bearer = header.startswith("Bearer ")
+        token = header[len("Bearer ") :].strip() if bearer else request.cookies.get(COOKIE, "")
+        session = session_for_token(token, secret, time.time()) if token else None
+        if session is None or session.session_id in signed_out:
             return problem(401, "unauthorized", "sign in first")
-        request.ctx.agent = agent
+        if not bearer and request.method != "GET" and request.headers.get("x-csrf-token") != csrf_token(secret, token):
+            return problem(403, "csrf", "the page's CSRF token is missing or wrong; reload the desk")
+        request.ctx.agent, request.ctx.session = session.agent, session
+        request.ctx.role = agents.role(session.agent)
         return None
 
-    def text_from(request: Request) -> str:
-        try:
-            body = json.loads((request.body or b"{}").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-            raise ValueError(f"'text' must be 1 to {MAX_TEXT} characters")
-        return text.strip()
+    @app.middleware("response")
+    async def headers(_: Request, reply: HTTPResponse) -> None:
+        for key, value in SECURITY_HEADERS.items():
+            reply.headers.setdefault(key, value)
 
-    async def act(request: Request, function: Callable[..., Any], *args: Any) -> HTTPResponse:
+    async def act(function: Callable[..., Any], *args: Any) -> HTTPResponse:
         try:
             result = await run(function, *args)
         except TicketNotFound:
@@ -97,36 +137,66 @@ def create_app(
             return response.json(ticket_json(result, time.time()))
         return response.json(asdict(result) if hasattr(result, "__dataclass_fields__") else result)
 
+    # -- the page and the session ----------------------------------------------------------
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
     @app.get("/desk")
     async def page(_: Request) -> HTTPResponse:
-        return response.html(PAGE.read_text(encoding="utf-8"))
+        return response.html((STATIC / "desk.html").read_text(encoding="utf-8"))
+
+    @app.get("/desk/desk.js")
+    async def script(_: Request) -> HTTPResponse:
+        return response.text((STATIC / "desk.js").read_text(encoding="utf-8"), content_type="text/javascript")
 
     @app.post("/desk/api/login")
     async def login(request: Request) -> HTTPResponse:
         try:
-            body = json.loads((request.body or b"{}").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            body = {}
-        agent, password = (body or {}).get("agent"), (body or {}).get("password")
-        if not isinstance(agent, str) or not isinstance(password, str) or not agents.check(agent, password):
+            body = json_object(request)
+        except BadRequest as bad:
+            return problem(400, "bad_request", str(bad))
+        agent, password = body.get("agent"), body.get("password")
+        if not isinstance(agent, str) or not isinstance(password, str):
+            return problem(400, "bad_request", "'agent' and 'password' must be strings")
+        address, now = request.remote_addr or request.ip or "-", time.time()
+        wait = throttle.retry_after(agent, address, now)
+        if wait is not None:
+            return problem(429, "locked_out", f"too many failed sign-ins; try again in {int(wait) + 1} s",
+                           **{"Retry-After": str(int(wait) + 1)})  # fmt: skip
+        if not await run(agents.check, agent, password):
+            throttle.failed(agent, address, now)
             return problem(401, "unauthorized", "unknown agent or wrong password")
-        token = issue_token(agent, secret, time.time())
-        reply = response.json({"agent": agent, "token": token})
+        throttle.succeeded(agent)
+        token = issue_token(agent, secret, now)
+        reply = response.json({"agent": agent, "role": agents.role(agent).value, "token": token,
+                               "csrf": csrf_token(secret, token)})  # fmt: skip
         reply.cookies[COOKIE] = token
-        reply.cookies[COOKIE]["httponly"] = True
-        reply.cookies[COOKIE]["samesite"] = "Strict"
+        reply.cookies[COOKIE].update({"httponly": True, "samesite": "Strict", "path": "/", "max-age": SESSION_SECONDS})
+        if secure_cookies(request):
+            reply.cookies[COOKIE]["secure"] = True  # set only when true: Sanic writes a False flag as "Secure=False"
         return reply
 
+    @app.get("/desk/api/session")
+    async def session(request: Request) -> HTTPResponse:
+        token = request.cookies.get(COOKIE, "")
+        return response.json({"agent": request.ctx.agent, "role": request.ctx.role.value,
+                              "csrf": csrf_token(secret, token) if token else None})  # fmt: skip
+
+    @app.post("/desk/api/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        signed_out.add(request.ctx.session.session_id)
+        reply = response.json({"signed_out": True})
+        reply.cookies[COOKIE] = ""
+        reply.cookies[COOKIE].update({"max-age": 0, "path": "/", "httponly": True, "samesite": "Strict"})
+        return reply
+
+    # -- tickets ------------------------------------------------------------------------
     @app.get("/desk/api/tickets")
     async def queue(request: Request) -> HTTPResponse:
         now = time.time()
-        return response.json(
-            {"agent": request.ctx.agent, "tickets": [ticket_json(t, now) for t in await run(service.queue)]}
-        )
+        tickets = [ticket_json(t, now) for t in await run(service.queue)]
+        return response.json({"agent": request.ctx.agent, "role": request.ctx.role.value, "tickets": tickets})
 
     @app.get("/desk/api/tickets/<ticket_id:int>")
     async def view(request: Request, ticket_id: int) -> HTTPResponse:
@@ -136,47 +206,41 @@ def create_app(
             return problem(404, "not_found", "no such ticket")
         except GatewayUnavailable:
             return problem(503, "bot_unavailable", "the bot server did not answer; try again")
-        return response.json(
-            {
-                "ticket": ticket_json(data["ticket"], time.time()),
-                "transcript": data["transcript"],
-                "messages": [asdict(m) for m in data["messages"]],
-                "effects": data["effects"],
-                "channel": data["channel"],
-            }
-        )
+        return response.json({
+            "ticket": ticket_json(data["ticket"], time.time()), "transcript": data["transcript"],
+            "messages": [asdict(m) for m in data["messages"]], "effects": data["effects"], "channel": data["channel"],
+        })  # fmt: skip
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/claim")
-    async def claim(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act(request, service.claim, ticket_id, request.ctx.agent)
-
-    async def act_with_text(request: Request, function: Callable[..., Any], ticket_id: int) -> HTTPResponse:
+    async def with_text(request: Request, function: Callable[..., Any], ticket_id: int) -> HTTPResponse:
         try:
             text = text_from(request)
-        except ValueError as bad:
+        except BadRequest as bad:
             return problem(400, "bad_request", str(bad))
-        return await act(request, function, ticket_id, request.ctx.agent, text)
+        return await act(function, ticket_id, request.ctx.agent, text)
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/reply")
-    async def reply(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act_with_text(request, service.reply, ticket_id)
+    def supervising(request: Request) -> bool:
+        return bool(request.ctx.role is Role.SUPERVISOR)
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/note")
-    async def note(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act_with_text(request, service.note, ticket_id)
+    # One line per thing an agent can do to a ticket.
+    routes: Dict[str, Callable[[Request, int], Any]] = {
+        "claim": lambda r, t: act(service.claim, t, r.ctx.agent),
+        "reply": lambda r, t: with_text(r, service.reply, t),
+        "note": lambda r, t: with_text(r, service.note, t),
+        "resolve": lambda r, t: act(service.close, t, r.ctx.agent, True, supervising(r)),
+        "return": lambda r, t: act(service.close, t, r.ctx.agent, False, supervising(r)),
+        "redeliver": lambda r, t: act(service.redeliver, t, r.ctx.agent, supervising(r)),
+        "takeover": lambda r, t: (act(service.take_over, t, r.ctx.agent) if supervising(r) else
+                                  _forbidden("taking over another agent's conversation is for supervisors")),
+    }  # fmt: skip
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/resolve")
-    async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act(request, service.close, ticket_id, request.ctx.agent, True)
+    @app.post("/desk/api/tickets/<ticket_id:int>/<action:str>")
+    async def change(request: Request, ticket_id: int, action: str) -> HTTPResponse:
+        route = routes.get(action)
+        if route is None:
+            return problem(404, "not_found", f"no action {action!r}; one of {', '.join(routes)}")
+        return await route(request, ticket_id)
 
-    @app.post("/desk/api/tickets/<ticket_id:int>/return")
-    async def give_back(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act(request, service.close, ticket_id, request.ctx.agent, False)
-
-    @app.post("/desk/api/tickets/<ticket_id:int>/redeliver")
-    async def redeliver(request: Request, ticket_id: int) -> HTTPResponse:
-        return await act(request, service.redeliver, ticket_id, request.ctx.agent)
-
+    # -- background work -----------------------------------------------------------------
     async def apply_effects() -> None:
         """Each change's effects on the conversation, as soon as it is made (woken) or due for a retry."""
         while True:
@@ -201,15 +265,19 @@ def create_app(
         session = requests.Session()
         while True:
             try:
-                await run(deliver_due, service.store, webhook, session)
+                await run(deliver_due, service.store, config.webhook, session)
             except Exception:  # keep delivering: one bad round must not stop the outbox
                 logger.exception("webhook delivery round failed")
             await asyncio.sleep(0.5)
 
-    if webhook.url and webhook.secret:
+    if config.webhook.url and config.webhook.secret:
 
         @app.after_server_start
         async def start_webhook_delivery(_: Sanic, loop: asyncio.AbstractEventLoop) -> None:
             loop.create_task(deliver_webhooks())
 
     return app
+
+
+async def _forbidden(detail: str) -> HTTPResponse:
+    return problem(403, "forbidden", detail)
