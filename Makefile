@@ -22,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PROFILE ?= embedded
 export PROFILE
 
-.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio soak lint format typecheck lock clean
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio fuzz soak lint format typecheck lock clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ $(STOCK_MODEL): $(INSTALLED) bench/stock/config.yml domain.yml $(shell find data
 
 bench: $(MODEL) $(STOCK_MODEL) $(WEBCHAT) ## Benchmark against stock Rasa; table and plot in bench/results/ (about 25 min)
 	$(PY) -m bench.run
+
+fuzz: $(MODEL) $(CHROMIUM) $(WEBCHAT) ## 2,000 generated bad inputs at every endpoint of every process (make test runs a quick form)
+	FUZZ_PROBES=250 $(PY) -m pytest tests/fuzz -q
 
 bench-ratio: $(MODEL) $(STOCK_MODEL) ## Only the interleaved ours / stock throughput ratio (about 5 min): run it before and after a change on the message path
 	$(PY) -m bench.run --ratio-only

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import Callable, Dict, List
 
 import aiohttp
 
@@ -73,8 +74,14 @@ class RestClient:
         return Sample(conversation, sender, text, sent - t0, latency, ok, designed, error, off_script)
 
 
+def rest_headers() -> Dict[str, str]:
+    """The REST webhook is behind REST_API_KEY; the benchmark's stacks inherit the key from its environment."""
+    return {"Authorization": f"Bearer {os.environ.get('REST_API_KEY', '')}"}
+
+
 def client_session(connections: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
+        headers=rest_headers(),
         connector=aiohttp.TCPConnector(limit=connections, force_close=False),
         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
     )

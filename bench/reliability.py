@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import secrets
 import sys
 import time
 import uuid
@@ -213,6 +215,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     stop_cleanly_on_sigterm()
+    os.environ.setdefault("REST_API_KEY", secrets.token_hex(24))  # the stack and the customers share it
     settings = ProductionSettings()
     try:
         require_services(settings)

@@ -14,6 +14,7 @@ from typing import Dict, List
 import aiohttp
 
 from bench.audit import SentMessage
+from bench.load import rest_headers
 from bench.scenarios import ConversationPicker
 
 
@@ -57,7 +58,8 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, message: Se
 
 
 async def customers(rasa_url: str, picker: ConversationPicker, concurrency: int, duration_s: float,
-                    think_mean_s: float, run_id: str, outcome: Outcome, retry_for_s: float = 90.0) -> None:  # fmt: skip
+                    think_mean_s: float, run_id: str, outcome: Outcome, retry_for_s: float = 90.0,
+                    headers: Dict[str, str] | None = None) -> None:  # fmt: skip
     """``concurrency`` customers, each running scripted conversations back to back
     (a fresh sender each) with think time, until ``duration_s`` has passed."""
     url = f"{rasa_url}/webhooks/rest/webhook"
@@ -79,5 +81,6 @@ async def customers(rasa_url: str, picker: ConversationPicker, concurrency: int,
                     return
 
     timeout = aiohttp.ClientTimeout(total=45)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency), timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency), timeout=timeout,
+                                     headers=headers or rest_headers()) as session:  # fmt: skip
         await asyncio.gather(*(customer(n) for n in range(concurrency)))

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
@@ -115,7 +117,7 @@ def wait_until_idle(stack: Stack, limit_s: float = 90.0) -> None:
         started = time.monotonic()
         with contextlib.suppress(requests.RequestException):
             requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "bench-probe", "message": "hi"},
-                          timeout=30)  # fmt: skip
+                          headers=stack.rest_headers, timeout=30)  # fmt: skip
         if time.monotonic() - started < 0.5:
             return
         time.sleep(1)
@@ -231,8 +233,6 @@ def saturation_ratios(configs: Dict[str, Dict[str, Any]]) -> Dict[str, float]:
 
 
 def machine() -> str:
-    import os
-
     return f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
 
 
@@ -250,6 +250,7 @@ def main(argv: List[str] | None = None) -> int:
                              "on the message path")  # fmt: skip
     args = parser.parse_args(argv)
     stop_cleanly_on_sigterm()
+    os.environ.setdefault("REST_API_KEY", secrets.token_hex(24))  # the stacks and the load share it
     for model in (args.ours, args.stock):
         if not model.exists():
             print(f"error: no model at {model}; `make bench` trains both", file=sys.stderr)

@@ -216,6 +216,11 @@ class Stack:
         return f"http://{self.config.host}:{self.config.desk_port}"
 
     @property
+    def rest_headers(self) -> Dict[str, str]:
+        """What a site's backend sends with every REST call (the webhook is behind REST_API_KEY)."""
+        return {"Authorization": f"Bearer {self.environment.get('REST_API_KEY', '')}"}
+
+    @property
     def environment(self) -> Dict[str, str]:
         return {**os.environ, **self.config.env}
 
@@ -234,6 +239,8 @@ class Stack:
         secrets_env = {
             "RASA_AUTH_TOKEN": environment.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
             "ACTION_SERVER_TOKEN": environment.get("ACTION_SERVER_TOKEN") or secrets.token_hex(24),
+            "REST_API_KEY": environment.get("REST_API_KEY") or secrets.token_hex(24),
+            "WEBCHAT_SESSION_SECRET": environment.get("WEBCHAT_SESSION_SECRET") or secrets.token_hex(32),
             "DESK_AGENTS": environment.get("DESK_AGENTS") or f"agent:{secrets.token_urlsafe(9)}:supervisor",
         }
         if self.uses_reference_service():
@@ -353,6 +360,7 @@ def main(argv: List[str] | None = None) -> int:
     print(
         f"\nThe bot is ready.\n"
         f"  Talk to it:   curl -s {stack.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
+        f"                  -H 'Authorization: Bearer {env['REST_API_KEY']}' \\\n"
         f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
         f"  Web chat:     {stack.rasa_url}/chat\n"
         f"  Agent desk:   {stack.desk_url}/desk  (sign in: {agents})\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from functools import partial
@@ -13,6 +12,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from privacy.credentials import bearer, same_secret
 from reference_service.rules import RuleViolation
 from reference_service.store import NotFound, Store
 
@@ -20,6 +20,9 @@ logger = logging.getLogger("reference_service")
 
 Handler = Callable[..., Coroutine[Any, Any, Any]]
 Route = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+
+
+MAX_FIELD_CHARS = 1000
 
 
 class BadInput(ValueError):
@@ -33,14 +36,34 @@ def error(status: int, code: str, message: str) -> HTTPResponse:
 def json_body(request: Request, *required: str) -> Dict[str, Any]:
     try:
         body = json.loads((request.body or b"{}").decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadInput("body must be a JSON object") from None
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")
     for name in required:
-        if not isinstance(body.get(name), str) or not body[name].strip():
-            raise BadInput(f"'{name}' must be a non-empty string")
+        if not isinstance(body.get(name), str) or not body[name].strip() or not is_text(body[name], MAX_FIELD_CHARS):
+            raise BadInput(f"'{name}' must be a non-empty string of at most {MAX_FIELD_CHARS} printable characters")
     return body
+
+
+MAX_PATH_PARAM_CHARS = 64
+MAX_KEY_CHARS = 200
+
+
+def is_text(value: str, limit: int) -> bool:
+    """Printable Unicode within ``limit`` characters (a URL can carry bytes that decode to lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return 0 < len(value) <= limit and value.isprintable()
+
+
+def optional_id(body: Dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, str) or not is_text(value, MAX_PATH_PARAM_CHARS)):
+        raise BadInput(f"'{name}' must be an id (a short string) when given")
+    return value
 
 
 def create_app(store: Store, token: str | None = None, name: str = "reference_service") -> Sanic:
@@ -63,8 +86,7 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
     async def authenticate(request: Request) -> HTTPResponse | None:
         if token is None or request.path == "/health":
             return None
-        supplied = request.headers.get("authorization", "")
-        if not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
+        if not same_secret(bearer(request.headers.get("authorization")), token):
             return error(401, "unauthorized", "a valid bearer token is required")
         return None
 
@@ -73,7 +95,12 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
 
         def wrap(handler: Handler) -> Route:
             async def wrapped(request: Request, **params: Any) -> HTTPResponse:
+                if not all(is_text(str(value), MAX_PATH_PARAM_CHARS) for value in params.values()):
+                    return error(404, "not_found", "no such resource")
                 key = request.headers.get("idempotency-key") if operation else None
+                if key is not None and not is_text(key, MAX_KEY_CHARS):
+                    detail = f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} printable characters"
+                    return error(400, "bad_request", detail)
                 scoped = f"{operation}:{':'.join(str(v) for v in params.values())}" if operation else ""
                 if key:
                     remembered = await run(store.remembered_response, key, scoped)
@@ -113,6 +140,8 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
         email, phone = body.get("email"), body.get("phone")
         if not isinstance(email, str) and not isinstance(phone, str):
             raise BadInput("give 'email' or 'phone'")
+        if any(isinstance(v, str) and not is_text(v, MAX_FIELD_CHARS) for v in (email, phone)):
+            raise BadInput("'email' and 'phone' must be printable text")
         return {"verified": await run(store.verify_contact, number, email, phone)}
 
     @app.post("/orders/<number>/cancel")
@@ -159,7 +188,7 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
     @app.post("/customers/<customer_id>/payment-link")
     @endpoint("payment-link", status=202)
     async def payment_link(request: Request, customer_id: str) -> Any:
-        payment_id = json_body(request).get("payment_id")
+        payment_id = optional_id(json_body(request), "payment_id")
         return await run(store.send_link, customer_id, "payment_link", payment_id)
 
     @app.post("/customers/<customer_id>/password-reset")
@@ -181,8 +210,7 @@ def create_app(store: Store, token: str | None = None, name: str = "reference_se
     @endpoint("dispute", status=201)
     async def dispute(request: Request) -> Any:
         body = json_body(request, "description", "reason")
-        return await run(
-            store.record_dispute, body.get("customer_id"), body.get("payment_id"), body["description"], body["reason"]
-        )
+        customer, payment = optional_id(body, "customer_id"), optional_id(body, "payment_id")
+        return await run(store.record_dispute, customer, payment, body["description"], body["reason"])
 
     return app

@@ -13,7 +13,7 @@ import requests
 
 from bot.launcher import ROOT, Service, Stack, StackConfig, free_port, reference_service, write_embedded_endpoints
 from tests.fakes import Answer, FakeBackend
-from tests.helpers import ACTION_TOKEN, API_TOKEN, REFERENCE_TOKEN
+from tests.helpers import ACTION_TOKEN, API_TOKEN, REFERENCE_TOKEN, REST_HEADERS, REST_KEY
 from tests.providers.rbm import RbmDouble, RbmWebhooks
 from tests.providers.twilio import TwilioDouble, TwilioWebhooks
 
@@ -120,6 +120,7 @@ def stack(
         env={
             "RASA_AUTH_TOKEN": API_TOKEN,
             "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+            "REST_API_KEY": REST_KEY,
             "BACKEND_COOLDOWN": "1",
             "BACKEND_RETRIES": "1",
             "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass,lee:lee-pass:supervisor",
@@ -154,6 +155,7 @@ def chat(stack: Stack, conversation_id: str) -> Chat:
         reply = requests.post(
             f"{stack.rasa_url}/webhooks/rest/webhook",
             json={"sender": conversation_id, "message": text},
+            headers=REST_HEADERS,
             timeout=30,
         )
         assert reply.status_code == 200, reply.text

@@ -13,6 +13,7 @@ from typing import Callable, List, Tuple
 import requests
 import socketio
 
+from tests.helpers import REST_HEADERS
 from tests.providers.rbm import RbmDouble, RbmWebhooks
 from tests.providers.twilio import TwilioDouble, TwilioWebhooks
 
@@ -71,23 +72,21 @@ class RestCustomer(Customer):
         self.started = time.time() - 1
         self.answers: List[Tuple[float, str]] = []
         self.windows: List[Tuple[float, float]] = []  # while a message of ours was being answered
+        self.token = ""  # the conversation's own token, which came with the bot's answers
 
     def say(self, text: str) -> None:
         began = time.time()
-        reply = requests.post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": self.conversation_id, "message": text}, timeout=30
-        )
+        reply = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", headers=REST_HEADERS,
+                              json={"sender": self.conversation_id, "message": text}, timeout=30)  # fmt: skip
         assert reply.status_code == 200, reply.text
+        self.token = reply.headers["X-Conversation-Token"]
         ended = time.time()
         self.windows.append((began, ended))
         self.answers += [(ended, m.get("text") or "") for m in reply.json()]
 
     def seen(self) -> List[str]:
-        later = requests.get(
-            f"{self.rasa_url}/webhooks/rest/messages",
-            params={"sender": self.conversation_id, "after": self.started},
-            timeout=10,
-        )
+        later = requests.get(f"{self.rasa_url}/webhooks/rest/messages", headers={"X-Conversation-Token": self.token},
+                             params={"sender": self.conversation_id, "after": self.started}, timeout=10)  # fmt: skip
         later.raise_for_status()
         between = [
             (float(m["timestamp"]), m["text"] or "")
@@ -98,12 +97,11 @@ class RestCustomer(Customer):
 
 
 class WebChatCustomer(Customer):
-    """The rasa-webchat widget: socket.io with a persistent session id."""
+    """The rasa-webchat widget: socket.io, with the session the server issues (and the widget keeps)."""
 
     channel = "socketio"
 
-    def __init__(self, rasa_url: str, conversation_id: str) -> None:
-        self.conversation_id = conversation_id
+    def __init__(self, rasa_url: str, session_token: str | None = None) -> None:
         self.inbox: queue.Queue[dict] = queue.Queue()
         self.received: List[str] = []
         self.client = socketio.Client()
@@ -111,11 +109,12 @@ class WebChatCustomer(Customer):
         self.client.on("bot_uttered", self.inbox.put)
         self.client.on("session_confirm", confirmed.put)
         self.client.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
-        self.client.emit("session_request", {"session_id": conversation_id})
-        assert confirmed.get(timeout=10) == conversation_id
+        self.client.emit("session_request", {"session_id": session_token} if session_token else {})
+        self.session_token = confirmed.get(timeout=10)
+        self.conversation_id = self.session_token.split(".")[0]
 
     def say(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.conversation_id})
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_token})
 
     def seen(self) -> List[str]:
         while not self.inbox.empty():

@@ -11,7 +11,9 @@ from bot.launcher import Stack
 
 API_TOKEN = "test-token"
 ACTION_TOKEN = "action-server-test-token"  # ACTION_SERVER_TOKEN of every action server the tests start
-REFERENCE_TOKEN = "reference-test-token"  # REFERENCE_API_TOKEN of the reference services the tests start
+REFERENCE_TOKEN = "reference-test-token"
+REST_KEY = "rest-api-test-key"  # REST_API_KEY of the stacks the tests start
+REST_HEADERS = {"Authorization": f"Bearer {REST_KEY}"}  # REFERENCE_API_TOKEN of the reference services the tests start
 
 
 def texts(messages: List[Dict]) -> str:

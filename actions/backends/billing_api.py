@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List
-from urllib.parse import quote
 
 from actions.backends.errors import AccountNotFound, BackendUnavailable, InvoiceNotFound
-from actions.backends.http_client import ApiResponse, JsonApiClient
+from actions.backends.http_client import ApiResponse, JsonApiClient, segment
 from actions.backends.models import Customer, Invoice, Payment
 from actions.backends.orders_api import raise_for_error
 
@@ -50,11 +49,11 @@ class BillingApi:
             raise BackendUnavailable("billing: malformed customer record") from problem
 
     def verify_customer_phone(self, customer_id: str, phone: str) -> bool:
-        path = f"/customers/{quote(customer_id, safe='')}/verify"
+        path = f"/customers/{segment(customer_id, AccountNotFound)}/verify"
         return self._checked(self.client.post(path, {"phone": phone}, read_only=True)).body.get("verified") is True
 
     def find_invoice(self, reference: str) -> Invoice:
-        body = self._checked(self.client.get(f"/invoices/{quote(reference, safe='')}")).body
+        body = self._checked(self.client.get(f"/invoices/{segment(reference, InvoiceNotFound)}")).body
         try:
             return Invoice(
                 number=str(body["number"]),
@@ -66,10 +65,10 @@ class BillingApi:
             raise BackendUnavailable("billing: malformed invoice record") from problem
 
     def send_invoice(self, invoice_number: str) -> None:
-        self._checked(self.client.post(f"/invoices/{quote(invoice_number, safe='')}/send"))
+        self._checked(self.client.post(f"/invoices/{segment(invoice_number, InvoiceNotFound)}/send"))
 
     def payments_for_customer(self, customer_id: str) -> List[Payment]:
-        reply = self._checked(self.client.get(f"/customers/{quote(customer_id, safe='')}/payments"))
+        reply = self._checked(self.client.get(f"/customers/{segment(customer_id, AccountNotFound)}/payments"))
         payments = reply.body.get("payments")
         if not isinstance(payments, list):
             raise BackendUnavailable("billing: malformed payments list")
@@ -83,8 +82,8 @@ class BillingApi:
         return reference
 
     def send_payment_update_link(self, customer_id: str, payment_id: str | None = None) -> None:
-        path = f"/customers/{quote(customer_id, safe='')}/payment-link"
+        path = f"/customers/{segment(customer_id, AccountNotFound)}/payment-link"
         self._checked(self.client.post(path, {"payment_id": payment_id} if payment_id else {}))
 
     def send_password_reset(self, customer_id: str) -> None:
-        self._checked(self.client.post(f"/customers/{quote(customer_id, safe='')}/password-reset"))
+        self._checked(self.client.post(f"/customers/{segment(customer_id, AccountNotFound)}/password-reset"))

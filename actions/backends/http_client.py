@@ -12,12 +12,13 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict
+from typing import Any, Dict, Type
+from urllib.parse import quote
 
 import requests
 
 from actions.backends.context import current_turn, idempotency_key
-from actions.backends.errors import BackendUnavailable
+from actions.backends.errors import BackendError, BackendUnavailable
 from actions.backends.resilience import CircuitBreaker, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -125,3 +126,11 @@ class JsonApiClient:
         if not isinstance(body, dict):
             return None
         return ApiResponse(reply.status_code, body)
+
+
+def segment(value: object, not_found: Type[BackendError]) -> str:
+    """``value`` as one URL path segment; anything that is not a usable id (a slot never filled, a number where
+    text belongs) is an id the backend cannot have: ``not_found``, not a crash."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise not_found(f"no such id: {str(value)[:20]!r}")
+    return quote(value, safe="")

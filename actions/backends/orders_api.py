@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Type
-from urllib.parse import quote
 
 from actions.backends.errors import (
     AlreadyCancelled,
@@ -16,7 +15,7 @@ from actions.backends.errors import (
     OrderNotFound,
     OutsideReturnWindow,
 )
-from actions.backends.http_client import ApiResponse, JsonApiClient
+from actions.backends.http_client import ApiResponse, JsonApiClient, segment
 from actions.backends.models import Order, OrderItem, OrderState, Refund
 
 _ERRORS = {
@@ -86,26 +85,27 @@ class OrdersApi:
         return reply
 
     def get_order(self, number: str) -> Order:
-        return parse_order(self._checked(self.client.get(f"/orders/{quote(number, safe='')}")).body)
+        return parse_order(self._checked(self.client.get(f"/orders/{segment(number, OrderNotFound)}")).body)
 
     def verify_contact(self, number: str, email: str | None = None, phone: str | None = None) -> bool:
         body = {"email": email} if email else {"phone": phone}
-        reply = self._checked(self.client.post(f"/orders/{quote(number, safe='')}/verify", body, read_only=True))
+        path = f"/orders/{segment(number, OrderNotFound)}/verify"
+        reply = self._checked(self.client.post(path, body, read_only=True))
         return reply.body.get("verified") is True
 
     def cancel_order(self, number: str) -> Order:
-        return parse_order(self._checked(self.client.post(f"/orders/{quote(number, safe='')}/cancel")).body)
+        return parse_order(self._checked(self.client.post(f"/orders/{segment(number, OrderNotFound)}/cancel")).body)
 
     def change_address(self, number: str, address: str) -> Order:
-        path = f"/orders/{quote(number, safe='')}/address"
+        path = f"/orders/{segment(number, OrderNotFound)}/address"
         return parse_order(self._checked(self.client.post(path, {"address": address})).body)
 
     def create_return(self, number: str, item: str, reason: str) -> Refund:
-        path = f"/orders/{quote(number, safe='')}/returns"
+        path = f"/orders/{segment(number, OrderNotFound)}/returns"
         return parse_refund(self._checked(self.client.post(path, {"item": item, "reason": reason})).body)
 
     def refunds_for_order(self, number: str) -> List[Refund]:
-        reply = self._checked(self.client.get(f"/orders/{quote(number, safe='')}/refunds"))
+        reply = self._checked(self.client.get(f"/orders/{segment(number, OrderNotFound)}/refunds"))
         refunds = reply.body.get("refunds")
         if not isinstance(refunds, list):
             raise BackendUnavailable("orders: malformed refunds list")

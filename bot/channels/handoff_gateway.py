@@ -18,7 +18,6 @@ it queued), so the desk can retry until it hears "applied". Every call needs ``A
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import os
@@ -34,7 +33,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.capabilities import describe
 from bot.channels.delivery import KeyScope, delivery_keys
+from bot.channels.inbound import is_storable
 from bot.rasa_patches.idempotent_messages import client_message_id
+from privacy.credentials import bearer, same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +63,15 @@ def _string(body: Dict[str, Any], key: str, required: bool, limit: int) -> str |
     value = body.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise BadEffect(f"'{key}' must be a string of 1 to {limit} characters")
+    if not isinstance(value, str) or not value or len(value) > limit or not is_storable(value):
+        raise BadEffect(f"'{key}' must be a string of 1 to {limit} characters (valid Unicode)")
     return value
 
 
 def parse_body(body: bytes) -> Dict[str, Any]:
     try:
         data = json.loads((body or b"").decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadEffect("body must be UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise BadEffect("body must be a JSON object")
@@ -120,9 +121,7 @@ class HandoffGateway(InputChannel):
             token = os.environ.get("RASA_AUTH_TOKEN", "")
             if not token:
                 return response.json({"error": "not_configured", "detail": "RASA_AUTH_TOKEN is not set"}, status=503)
-            header = request.headers.get("authorization", "")
-            supplied = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
-            if not hmac.compare_digest(supplied.encode(), token.encode()):
+            if not same_secret(bearer(request.headers.get("authorization")), token):
                 return response.json({"error": "unauthorized"}, status=401)
             return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Tuple
 
@@ -66,6 +67,48 @@ class CustomerMessage:
     message_id: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     attachments: Tuple[Attachment, ...] = ()
+
+
+MAX_METADATA_BYTES = 8192  # page, language, a few ids: what a site sends; more is not a message's metadata
+MAX_METADATA_DEPTH = 8
+MAX_SENDER_ID_CHARS = 255
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deeply ``value`` nests, counted up to ``limit`` (no recursion: any depth is safe to measure)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= limit:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def is_storable(text: str) -> bool:
+    """Valid Unicode: Rasa's SQL tracker store stops the whole server on a string it cannot encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def metadata_problem(metadata: Mapping[str, Any]) -> str | None:
+    """What keeps ``metadata`` from being stored with a message (it is copied and sent to the action server with
+    every turn): more than ``MAX_METADATA_BYTES`` of JSON, nesting beyond ``MAX_METADATA_DEPTH``, text that is
+    not valid Unicode. None when it is fine."""
+    if _depth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+        return f"may nest at most {MAX_METADATA_DEPTH} levels deep"
+    try:
+        encoded = json.dumps(metadata, ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError):
+        return "must be JSON"
+    if not is_storable(encoded):
+        return "must be valid Unicode text (no lone surrogates)"
+    if len(encoded.encode("utf-8")) > MAX_METADATA_BYTES:
+        return f"must be at most {MAX_METADATA_BYTES:,} bytes of JSON"
+    return None
 
 
 @dataclass(frozen=True)

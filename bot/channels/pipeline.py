@@ -28,7 +28,14 @@ from typing import Any, Awaitable, Callable, Dict, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.delivery import KeyScope, delivery_keys
-from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage, check_inbound_message
+from bot.channels.inbound import (
+    MAX_SENDER_ID_CHARS,
+    PROCESSING_ERROR_REPLY,
+    CustomerMessage,
+    check_inbound_message,
+    is_storable,
+    metadata_problem,
+)
 from bot.rasa_patches.idempotent_messages import client_message_id
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
@@ -87,6 +94,9 @@ async def receive(
     """Take one customer message through the steps above. ``replay`` (REST) answers a message sent again with
     what the bot said the first time; it returns False when there was nothing to replay."""
     sender = message.sender_id
+    if not (0 < len(sender) <= MAX_SENDER_ID_CHARS and is_storable(sender)):
+        logger.warning("a %s message with an unusable sender id was dropped", message.channel)
+        return Reception()
     delivery_keys.set(KeyScope(f"turn:{message.channel}:{message.message_id}") if message.message_id else None)
     checked = check_inbound_message(message)
     if checked.reply is not None:
@@ -95,6 +105,10 @@ async def receive(
     if checked.notice:
         await output.send_response(sender, {"text": checked.notice})
     metadata = {key: value for key, value in message.metadata.items() if key not in RESERVED_METADATA}
+    problem = metadata_problem(metadata) if metadata else None
+    if problem:
+        logger.info("a %s message's metadata was dropped: it %s", message.channel, problem)
+        metadata = {}
     if message.attachments:
         metadata["attachments"] = [attachment.as_json() for attachment in message.attachments]
     counter = SpeechCounter(output)

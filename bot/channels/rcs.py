@@ -31,9 +31,10 @@ from sanic.response import HTTPResponse
 
 from bot.channels import pipeline
 from bot.channels.choices import with_choice_resolved
-from bot.channels.inbound import Attachment, CustomerMessage
+from bot.channels.inbound import Attachment, CustomerMessage, is_storable
 from bot.channels.phone import Inbox, handled_as_keyword, run_blocking
 from bot.channels.runtime import channel_store, queued_output, rbm_config, start_delivery
+from privacy.credentials import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def decode_push(body: bytes) -> Tuple[bytes, Dict[str, Any]] | None:
         envelope = json.loads(body.decode("utf-8"))
         raw = base64.b64decode(envelope["message"]["data"], validate=True)
         payload = json.loads(raw.decode("utf-8"))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error, RecursionError):
         return None
     return (raw, payload) if isinstance(payload, dict) else None
 
@@ -58,17 +59,43 @@ def handshake_secret(body: bytes, client_token: str) -> Tuple[bool, str] | None:
     """(whether the token is ours, the secret) for a verification request; None for anything else."""
     try:
         data = json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(data, dict) or "clientToken" not in data or "secret" not in data or "message" in data:
         return None
-    ours = hmac.compare_digest(str(data["clientToken"]).encode(), client_token.encode())
+    ours = same_secret(data["clientToken"], client_token)
     return ours, str(data["secret"])
+
+
+E164 = re.compile(r"\+[1-9][0-9]{5,14}")
+MAX_TEXT_CHARS = 10_000
+
+
+def well_formed(payload: Mapping[str, Any]) -> bool:
+    """The fields we read have the types RBM's reference gives them (a signed push cannot be forged, but a
+    malformed one must be refused, not crash the worker that handles it)."""
+    for key in ("messageId", "eventId", "eventType", "text", "sendTime", "agentId"):
+        value = payload.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_TEXT_CHARS or not is_storable(value)):
+            return False
+    for key in ("suggestionResponse", "userFile", "location"):
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            return False
+    suggestion = payload.get("suggestionResponse") or {}
+    return all(isinstance(suggestion.get(k), (str, type(None))) and is_storable(suggestion.get(k) or "")
+               for k in ("postbackData", "text"))  # fmt: skip
+
+
+def _text_field(info: Mapping[str, Any], key: str) -> str | None:
+    value = info.get(key)
+    return value if isinstance(value, str) and 0 < len(value) <= 2000 and is_storable(value) else None
 
 
 def sent_at(payload: Mapping[str, Any]) -> float | None:
     """The event's ``sendTime`` (RFC 3339, e.g. "2026-12-01T21:40:31.123456Z") as a Unix time."""
     stamp = payload.get("sendTime")
+    if not isinstance(stamp, str):
+        return None
     match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", stamp or "")
     if match is None:
         return None
@@ -89,10 +116,10 @@ def user_content(payload: Mapping[str, Any]) -> Tuple[str, Tuple[Attachment, ...
     user_file = payload.get("userFile")
     if isinstance(user_file, dict) and isinstance(user_file.get("payload"), dict):
         info = user_file["payload"]
-        if info.get("fileUri"):
-            mime = str(info.get("mimeType") or "") or None
+        uri, mime, name = (_text_field(info, key) for key in ("fileUri", "mimeType", "fileName"))
+        if uri:
             kind = "image" if mime and mime.startswith("image/") else "file"
-            attachments.append(Attachment(str(info["fileUri"]), kind, mime, info.get("fileName")))
+            attachments.append(Attachment(uri, kind, mime, name))
     location = payload.get("location")
     if isinstance(location, dict) and "latitude" in location and "longitude" in location:
         try:
@@ -148,12 +175,14 @@ class RcsInput(InputChannel):
                 return response.json({"error": "bad_request", "detail": "expected an RBM push message"}, status=400)
             raw, payload = push
             signature = request.headers.get("x-goog-signature", "")
-            if not hmac.compare_digest(signature.encode(), rbm_signature(self.config.client_token, raw).encode()):
+            if not same_secret(signature, rbm_signature(self.config.client_token, raw)):
                 return response.json({"error": "invalid_signature"}, status=403)
-            phone = payload.get("senderPhoneNumber")
-            if payload.get("agentId") not in (None, self.config.agent_id) or not isinstance(phone, str) or not phone:
+            if payload.get("agentId") not in (None, self.config.agent_id):
                 # One queue serves every agent of a partner: another agent's customers are not ours to answer.
                 return response.json({})
+            phone = payload.get("senderPhoneNumber")
+            if not isinstance(phone, str) or not E164.fullmatch(phone) or not well_formed(payload):
+                return response.json({"error": "bad_request", "detail": "not an RBM user message or event"}, status=400)
             self.inbox.submit(phone, partial(self._handle, payload, on_new_message))
             return response.json({})
 

@@ -8,8 +8,11 @@ get a polite reply without touching the conversation.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -19,7 +22,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import pipeline
-from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage
+from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage, is_storable, metadata_problem
+from privacy.credentials import bearer, same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -76,20 +80,11 @@ async def stored_replies(tracker_store: Any, sender: str, message_id: str) -> Li
     return [{"recipient_id": sender, **reply} for reply in replies_to(events, message_id) or []]
 
 
-def is_encodable(text: str) -> bool:
-    """False for strings with lone surrogates, which cannot be stored as UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def parse_body(body: bytes) -> IncomingMessage:
     """Validate a webhook body."""
     try:
         payload = json.loads((body or b"").decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest('body must be UTF-8 JSON like {"sender": "abc", "message": "hi"}') from None
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object")
@@ -100,10 +95,13 @@ def parse_body(body: bytes) -> IncomingMessage:
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
-    if not is_encodable(sender) or not is_encodable(message):
+    if not is_storable(sender) or not is_storable(message):
         raise BadRequest("'sender' and 'message' must be valid Unicode text (no lone surrogates)")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be a JSON object when given")
+    problem = metadata_problem(metadata) if metadata else None
+    if problem:
+        raise BadRequest(f"'metadata' {problem}")
     message_id = payload.get("message_id")
     if message_id is not None and (
         not isinstance(message_id, str)
@@ -112,6 +110,35 @@ def parse_body(body: bytes) -> IncomingMessage:
     ):
         raise BadRequest(f"'message_id' must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters when given")
     return IncomingMessage(sender, message, metadata, message_id)
+
+
+def api_key() -> str:
+    return os.environ.get("REST_API_KEY", "")
+
+
+def has_key(request: Request) -> bool:
+    return same_secret(bearer(request.headers.get("authorization")), api_key())
+
+
+def refused_without_key(request: Request) -> HTTPResponse | None:
+    """The webhook is a server-to-server API: a site's backend calls it with ``REST_API_KEY``; without the key
+    anyone could write as, and read the answers of, any conversation id."""
+    if not api_key():
+        return response.json({"error": "not_configured", "detail": "REST_API_KEY is not set"}, status=503)
+    if not has_key(request):
+        return response.json({"error": "unauthorized", "detail": "Authorization: Bearer <REST_API_KEY>"}, status=401)
+    return None
+
+
+def conversation_token(sender: str) -> str:
+    """What reads a conversation's later messages: issued with every answer, so the site's backend can hand it
+    to the browser that polls, and worth nothing for any other conversation."""
+    return hmac.new(api_key().encode(), f"conversation|{sender}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def may_read(request: Request, sender: str) -> bool:
+    supplied = request.headers.get("x-conversation-token") or request.args.get("token") or ""
+    return bool(api_key()) and same_secret(supplied, conversation_token(sender))
 
 
 class RestChannel(InputChannel):
@@ -128,6 +155,9 @@ class RestChannel(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            denied = refused_without_key(request)
+            if denied is not None:
+                return denied
             try:
                 incoming = parse_body(request.body)
             except BadRequest as error:
@@ -154,9 +184,10 @@ class RestChannel(InputChannel):
                 # so nothing is processed twice); the body still reads well to a person.
                 apology = [{"recipient_id": sender, "text": PROCESSING_ERROR_REPLY}]
                 return response.json(apology, status=503, headers={"Retry-After": "1"})
+            token = {"X-Conversation-Token": conversation_token(sender)}
             if replayed:
-                return response.json(replayed, headers={"X-Triage-Replayed": "true"})
-            return response.json(collector.messages)
+                return response.json(replayed, headers={"X-Triage-Replayed": "true", **token})
+            return response.json(collector.messages, headers=token)
 
         @webhook.route("/messages", methods=["GET"])
         async def messages(request: Request) -> HTTPResponse:
@@ -167,8 +198,11 @@ class RestChannel(InputChannel):
                 after = float(request.args.get("after") or 0)
             except ValueError:
                 return response.json({"error": "bad_request", "detail": "'after' must be a Unix time"}, status=400)
-            if not sender or len(sender) > MAX_SENDER_CHARS:
+            if not sender or len(sender) > MAX_SENDER_CHARS or not is_storable(sender):
                 return response.json({"error": "bad_request", "detail": "'sender' is required"}, status=400)
+            if not (may_read(request, sender) or has_key(request)):
+                return response.json({"error": "unauthorized", "detail": "send the conversation's X-Conversation-Token "
+                                      "(it came with the bot's answers) or the API key"}, status=401)  # fmt: skip
             try:
                 tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             except Exception:  # the store is down: say so, and when to ask again

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Text
 
 import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import pipeline
+from bot.channels import pipeline, web_sessions
 from bot.channels.inbound import CustomerMessage
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ def share_rooms_across_workers(sio: Any, redis_url: str | None) -> None:
 
 
 class WebChatInput(SocketIOInput):
-    """socket.io (rasa-webchat's protocol) through the pipeline every channel shares. An agent's reply or the
+    """socket.io (rasa-webchat's protocol) through the pipeline every channel shares, with sessions the server
+    issues (``web_sessions.py``): a socket speaks only for the session it was given. An agent's reply or the
     welcome-back reaches the customer through ``get_output_channel`` (Rasa's own), emitted to the session's
     room: with several workers the Redis manager carries it to whichever holds the socket."""
 
@@ -51,15 +53,54 @@ class WebChatInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def through_pipeline(message: UserMessage) -> None:
-            text = message.text if isinstance(message.text, str) else ""  # a malformed event: answered as empty
-            metadata = message.metadata if isinstance(message.metadata, dict) else {}
-            incoming = CustomerMessage(self.name(), message.sender_id, text, metadata=metadata)
-            await pipeline.receive(incoming, message.output_channel, on_new_message)
+        webhook = super().blueprint(on_new_message)
+        sio, secret = self.sio, session_secret()
+        sessions: Dict[str, str] = {}  # socket id -> the conversation it was given
 
-        webhook = super().blueprint(through_pipeline)
-        share_rooms_across_workers(self.sio, os.environ.get("SOCKETIO_REDIS_URL"))
+        # Rasa's own handlers take any session id a client names; these replace them (same events).
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            offered = data.get("session_id") if isinstance(data, dict) else None
+            token = offered if web_sessions.conversation_of(offered, secret) else web_sessions.issue(secret)
+            conversation = web_sessions.conversation_of(token, secret)
+            assert conversation is not None
+            previous = sessions.get(sid)
+            if previous and previous != conversation:
+                sio.leave_room(sid, previous)
+            sessions[sid] = conversation
+            sio.enter_room(sid, conversation)
+            await sio.emit("session_confirm", token, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            conversation = sessions.get(sid)
+            if conversation is None or not isinstance(data, dict):
+                return  # no session yet (the widget always asks for one first), or not a message at all
+            claimed = data.get("session_id")
+            if claimed is not None and web_sessions.conversation_of(claimed, secret) != conversation:
+                return  # a socket speaks for its own session only
+            raw = data.get("message")
+            text = raw if isinstance(raw, str) else ""
+            metadata = data.get(self.metadata_key)
+            metadata = metadata if isinstance(metadata, dict) else {}
+            incoming = CustomerMessage(self.name(), conversation, text, metadata=metadata)
+            await pipeline.receive(incoming, SocketIOOutput(sio, self.bot_message_evt), on_new_message)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            sessions.pop(sid, None)
+
+        share_rooms_across_workers(sio, os.environ.get("SOCKETIO_REDIS_URL"))
         return webhook
+
+
+def session_secret() -> bytes:
+    """Shared by every Rasa worker (the launcher sets it); a process without one signs for itself alone."""
+    configured = os.environ.get("WEBCHAT_SESSION_SECRET")
+    return configured.encode() if configured else _PROCESS_SECRET
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)
 
 
 class WebChatPage(InputChannel):

@@ -34,6 +34,7 @@ from handoff.settings import HandoffSettings
 from handoff.store import TicketNotFound, TicketRecord
 from handoff.ticket import InvalidTransition
 from handoff.webhook import deliver_due
+from privacy.credentials import same_secret
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -110,7 +111,8 @@ def create_app(
         session = session_for_token(token, secret, time.time()) if token else None
         if session is None or session.session_id in signed_out:
             return problem(401, "unauthorized", "sign in first")
-        if not bearer and request.method != "GET" and request.headers.get("x-csrf-token") != csrf_token(secret, token):
+        csrf_ok = same_secret(request.headers.get("x-csrf-token"), csrf_token(secret, token))
+        if not bearer and request.method != "GET" and not csrf_ok:
             return problem(403, "csrf", "the page's CSRF token is missing or wrong; reload the desk")
         request.ctx.agent, request.ctx.session = session.agent, session
         request.ctx.role = agents.role(session.agent)

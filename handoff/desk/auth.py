@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Dict, Mapping, NamedTuple
 
+from privacy.credentials import same_secret
+
 SESSION_SECONDS = 12 * 3600
 MAX_NAME_CHARS = 100
 MAX_PASSWORD_CHARS = 1024
@@ -95,7 +97,7 @@ def session_for_token(token: str, secret: bytes, now: float) -> Session | None:
         agent, expiry, session_id, signature = base64.urlsafe_b64decode(token.encode("ascii")).decode().rsplit("|", 3)
     except (ValueError, UnicodeError, binascii.Error):
         return None
-    if not hmac.compare_digest(signature.encode(), _sign(secret, f"{agent}|{expiry}|{session_id}").encode()):
+    if not same_secret(signature, _sign(secret, f"{agent}|{expiry}|{session_id}")):
         return None
     if not expiry.isdigit() or int(expiry) <= now:
         return None

@@ -2,39 +2,61 @@
 
 from __future__ import annotations
 
-import queue
+import time
 import uuid
 
 import requests
-import socketio
 
+from tests.customers import WebChatCustomer
 from tests.helpers import tracker
 
 
 def test_a_socketio_conversation_keeps_its_session_and_custom_data(stack):
-    session_id = f"web-{uuid.uuid4().hex[:10]}"
-    replies: queue.Queue[dict] = queue.Queue()
-    client = socketio.Client()
-    client.on("bot_uttered", replies.put)
-    confirmed: queue.Queue[str] = queue.Queue()
-    client.on("session_confirm", confirmed.put)
-    client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    customer = WebChatCustomer(stack.rasa_url)
     try:
-        client.emit("session_request", {"session_id": session_id})
-        assert confirmed.get(timeout=10) == session_id
-        client.emit("user_uttered", {"message": "hello", "session_id": session_id,
-                                     "customData": {"language": "en", "page": "/account"}})  # fmt: skip
-        assert "support assistant" in replies.get(timeout=20)["text"]
-        client.emit("user_uttered", {"message": "my card 4111 1111 1111 1111", "session_id": session_id})
-        assert "removed what looked like a card number" in replies.get(timeout=20)["text"]
+        customer.client.emit("user_uttered", {"message": "hello", "session_id": customer.session_token,
+                                              "customData": {"language": "en", "page": "/account"}})  # fmt: skip
+        customer.wait_for("support assistant")
+        seen = len(customer.seen())
+        customer.say("my card 4111 1111 1111 1111")
+        customer.wait_for("removed what looked like a card number", after=seen)
     finally:
-        client.disconnect()
-    events = tracker(stack, session_id)["events"]
+        customer.close()
+    again = WebChatCustomer(stack.rasa_url, customer.session_token)  # a reload keeps the conversation
+    again.close()
+    assert again.conversation_id == customer.conversation_id
+    events = tracker(stack, customer.conversation_id)["events"]
     first = next(e for e in events if e["event"] == "user")
     assert first["input_channel"] == "socketio"
     assert {k: first["metadata"][k] for k in ("language", "page")} == {"language": "en", "page": "/account"}
     # (not just "4111": a timestamp may hold those digits)
     assert "4111 1111 1111 1111" not in str(events) and "4111111111111111" not in str(events)
+
+
+def test_a_browser_cannot_pick_another_customers_session(stack):
+    """Naming a victim's session id (or a forged token for it) gets a fresh session, never theirs: the stranger
+    neither sees the victim's answers nor writes into their conversation."""
+    victim = WebChatCustomer(stack.rasa_url)
+    try:
+        victim.say("where is my order 10023")
+        victim.wait_for("order")
+        for claimed in (victim.conversation_id, victim.conversation_id + ".0123456789abcdef0123456789abcdef",
+                        victim.session_token + "x"):  # fmt: skip
+            stranger = WebChatCustomer(stack.rasa_url, claimed)
+            try:
+                assert stranger.conversation_id != victim.conversation_id
+                # Writing into the victim's conversation with its token, from a socket given another session:
+                stranger.client.emit("user_uttered", {"message": "cancel it", "session_id": victim.session_token})
+                seen = len(victim.seen())
+
+                time.sleep(1.5)
+                assert victim.seen()[seen:] == [] and stranger.seen() == []
+            finally:
+                stranger.close()
+    finally:
+        victim.close()
+    said = [e.get("text") for e in tracker(stack, victim.conversation_id)["events"] if e["event"] == "user"]
+    assert "cancel it" not in said
 
 
 def test_the_chat_page_and_widget_are_served_locally(stack):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import button_payloads, handed_over, texts
+from tests.helpers import REST_HEADERS, button_payloads, handed_over, texts
 
 
 def test_invoice_number_up_front_sends_the_invoice_to_the_address_on_file(chat):
@@ -40,7 +40,8 @@ def test_sign_in_help_never_reveals_whether_an_account_exists(chat, stack, conve
     def ask(sender: str, email: str) -> str:
         def send(text: str):
             return requests.post(
-                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30,
+                headers=REST_HEADERS,
             ).json()
 
         send("i forgot my password")

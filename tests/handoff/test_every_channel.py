@@ -130,9 +130,15 @@ def test_rest(stack, desk, timings, shape):
     run(lambda: RestCustomer(stack.rasa_url, conversation_ids()[shape]), desk, timings)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_web_chat(stack, desk, timings, shape):
-    run(lambda: WebChatCustomer(stack.rasa_url, conversation_ids()[shape]), desk, timings)
+def test_web_chat(stack, desk, timings):
+    """Web-chat ids are the server's own (a browser cannot name its conversation), so one shape."""
+    run(lambda: WebChatCustomer(stack.rasa_url), desk, timings)
+
+
+def test_web_chat_after_a_reload_with_the_session_it_was_given(stack, desk, timings):
+    first = WebChatCustomer(stack.rasa_url)
+    first.close()
+    run(lambda: WebChatCustomer(stack.rasa_url, first.session_token), desk, timings)
 
 
 @pytest.mark.parametrize("country", PHONES)

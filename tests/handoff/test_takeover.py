@@ -11,7 +11,7 @@ import requests
 
 from tests.conftest import DESK_AGENT, DESK_PASSWORD
 from tests.customers import wait_until
-from tests.helpers import Desk, texts
+from tests.helpers import REST_HEADERS, Desk, texts
 
 TOM_PHONE = "+44 7700 900123"
 
@@ -22,7 +22,7 @@ def desk(stack) -> Desk:
 
 
 def customer_inbox(stack, conversation_id: str, after: float) -> List[Dict]:
-    reply = requests.get(f"{stack.rasa_url}/webhooks/rest/messages",
+    reply = requests.get(f"{stack.rasa_url}/webhooks/rest/messages", headers=REST_HEADERS,
                          params={"sender": conversation_id, "after": after}, timeout=10)  # fmt: skip
     reply.raise_for_status()
     return reply.json()

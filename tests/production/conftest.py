@@ -11,7 +11,7 @@ import pytest
 
 from bot.launcher import Stack, StackConfig, free_port
 from bot.profiles import ProductionSettings, ServiceMissing, drop_production_state, require_services
-from tests.helpers import API_TOKEN
+from tests.helpers import API_TOKEN, REST_KEY
 
 SETTINGS = ProductionSettings()
 
@@ -28,7 +28,7 @@ def production_stack(model: Path, log_dir: Path, **config: Any) -> Iterator[Stac
     stack_config = StackConfig(
         model=model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
         desk_port=free_port(), log_dir=log_dir, profile="production", database_prefix=prefix,
-        env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw"}, **config,
+        env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw", "REST_API_KEY": REST_KEY}, **config,
     )  # fmt: skip
     try:
         with Stack(stack_config) as stack:

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from bot.launcher import Stack
 from bot.profiles import postgres_url
-from tests.helpers import handed_over
+from tests.helpers import REST_HEADERS, handed_over
 from tests.production.conftest import SETTINGS, production_stack
 
 
@@ -28,7 +28,7 @@ def production(trained_model, tmp_path_factory) -> Iterator[Stack]:
 
 def say(stack: Stack, sender: str, message: str) -> str:
     reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                          timeout=30)  # fmt: skip
+                          headers=REST_HEADERS, timeout=30)  # fmt: skip
     assert reply.status_code == 200
     return "\n".join(m.get("text") or "" for m in reply.json())
 

@@ -20,7 +20,7 @@ from bench.reliability import stored_events
 from bench.resilient import Outcome, customers
 from bench.scenarios import ConversationPicker, load_conversations
 from bot.launcher import Stack
-from tests.helpers import API_TOKEN
+from tests.helpers import API_TOKEN, REST_HEADERS
 from tests.production.conftest import SETTINGS, production_stack
 
 
@@ -43,15 +43,16 @@ def test_the_launcher_starts_the_workers_it_was_asked_for(workers):
 
 def test_an_agents_reply_reaches_a_web_chat_customer_whichever_worker_holds_the_socket(workers):
     """Each hand-off effect lands on some worker; the Redis client manager relays its emit to the socket's worker."""
-    session_id = f"web-{uuid.uuid4().hex[:10]}"
     replies: queue.Queue[dict] = queue.Queue()
+    confirmed: queue.Queue[str] = queue.Queue()
     client = socketio.Client()
     client.on("bot_uttered", replies.put)
+    client.on("session_confirm", confirmed.put)
     # One websocket connection stays on one worker (polling needs sticky sessions: docs/deploy.md).
     client.connect(workers.rasa_url, socketio_path="/socket.io", transports=["websocket"])
     try:
-        client.emit("session_request", {"session_id": session_id})
-        time.sleep(1)
+        client.emit("session_request", {})
+        session_id = confirmed.get(timeout=10).split(".")[0]  # the server issues the session
         for number in range(8):
             effect = {"id": str(uuid.uuid4()), "conversation_id": session_id, "channel": "socketio",
                       "kind": "agent_message", "text": f"agent says {number}", "agent": "sam"}  # fmt: skip
@@ -72,7 +73,8 @@ def test_killing_a_worker_mid_load_loses_no_message(workers):
 
     async def load_with_a_kill() -> None:
         picker = ConversationPicker(load_conversations(), seed=3)
-        load = asyncio.ensure_future(customers(workers.rasa_url, picker, 12, 20, 0.3, run_id, outcome))
+        load = asyncio.ensure_future(customers(workers.rasa_url, picker, 12, 20, 0.3, run_id, outcome,
+                                               headers=REST_HEADERS))  # fmt: skip
         await asyncio.sleep(7)
         await asyncio.to_thread(kill_rasa_worker, workers.services["rasa"].process.pid)  # type: ignore[union-attr]
         await load
@@ -86,7 +88,7 @@ def test_killing_a_worker_mid_load_loses_no_message(workers):
     assert (audit.lost, audit.duplicated, audit.reordered, audit.unfinished_turns) == (0, 0, 0, 0)
     # The conversations go on on the remaining workers.
     reply = requests.post(f"{workers.rasa_url}/webhooks/rest/webhook", json={"sender": run_id, "message": "hi"},
-                          timeout=30)  # fmt: skip
+                          headers=REST_HEADERS, timeout=30)  # fmt: skip
     assert reply.status_code == 200 and reply.json()
 
 
@@ -102,7 +104,7 @@ def test_while_redis_is_down_messages_get_a_clean_503_and_a_resend_works_after(w
     shell("redis-cli -p 6379 shutdown nosave")
     try:
         wait_until_closed(("127.0.0.1", 6379))
-        refused = requests.post(url, json=body, timeout=30)
+        refused = requests.post(url, json=body, headers=REST_HEADERS, timeout=30)
     finally:
         shell(START_COMMANDS["Redis"])
         wait_for_port(("127.0.0.1", 6379))
@@ -110,7 +112,7 @@ def test_while_redis_is_down_messages_get_a_clean_503_and_a_resend_works_after(w
     assert "something went wrong on our side" in refused.json()[0]["text"]
     deadline, answer = time.monotonic() + 30, None
     while time.monotonic() < deadline:  # the workers reconnect to Redis by themselves
-        answer = requests.post(url, json=body, timeout=30)
+        answer = requests.post(url, json=body, headers=REST_HEADERS, timeout=30)
         if answer.status_code == 200:
             break
         time.sleep(0.5)
