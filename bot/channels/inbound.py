@@ -120,6 +120,7 @@ class InboundText:
     text: str | None = None
     reply: str | None = None
     notice: str | None = None
+    raised_by_channel: bool = False  # the text is the channel's own intent (the media intent), not typed
 
 
 def check_inbound_message(message: CustomerMessage, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText:
@@ -128,7 +129,7 @@ def check_inbound_message(message: CustomerMessage, max_chars: int = MAX_MESSAGE
     if not message.attachments:
         return check_inbound_text(message.text, max_chars)
     if not remove_control_characters(message.text).strip():
-        return InboundText(text=MEDIA_ONLY_TEXT)
+        return InboundText(text=MEDIA_ONLY_TEXT, raised_by_channel=True)
     checked = check_inbound_text(message.text, max_chars)
     if checked.reply is not None:
         return checked

@@ -9,8 +9,10 @@ channel that reaches that customer:
 2. de-duplicate: a message whose id is already in the conversation is not processed again (checked while
    Rasa holds the conversation's lock: ``bot/rasa_patches/idempotent_messages.py``), and what the bot says
    for it is queued under keys derived from that id;
-3. Rasa: the message, with its channel and metadata, through the serving path every channel shares;
-4. never silence: a customer waiting for a person who writes again hears where they stand, on their channel;
+3. internal intents stay internal: text that starts with "/" is the intent it names only when the bot offered
+   it as a button in this conversation (tapped, not typed); anything else is plain text;
+4. Rasa: the message, with its channel and metadata, through the serving path every channel shares;
+5. never silence: a customer waiting for a person who writes again hears where they stand, on their channel;
    a turn that fails gets an apology.
 
 Consent is the channel's business before it calls ``receive`` (STOP on SMS, unsubscribe on RCS), and again
@@ -21,11 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Deque, Dict, Iterable, Mapping, Set, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered
+from sanic import Sanic
 
 from bot.channels.delivery import KeyScope, delivery_keys
 from bot.channels.inbound import (
@@ -48,7 +53,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 class SpeechCounter(OutputChannel):
-    """Passes everything to the channel's own output and counts what the bot said."""
+    """Passes everything to the channel's own output, counts what the bot said and notes the buttons it
+    offered (their payloads are the only "/intent" texts a customer may send)."""
 
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
@@ -59,6 +65,7 @@ class SpeechCounter(OutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.said += 1
+        OFFERS.note(recipient_id, payloads_of([message]))
         await self.inner.send_response(recipient_id, message)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -72,6 +79,51 @@ RESERVED_METADATA = ("attachments", "handoff")
 @dataclass(frozen=True)
 class Reception:
     failed: bool = False  # Rasa could not process the message; the customer got the apology
+
+
+def payloads_of(messages: Iterable[Mapping[str, Any]]) -> Set[str]:
+    return {str(b.get("payload")) for m in messages for b in (m.get("buttons") or m.get("quick_replies") or [])
+            if isinstance(b, dict) and b.get("payload")}  # fmt: skip
+
+
+class RecentOffers:
+    """The button payloads the bot offered each conversation lately, in this process (bounded)."""
+
+    def __init__(self, conversations: int = 20_000, per_conversation: int = 30) -> None:
+        self._offers: OrderedDict[str, Deque[str]] = OrderedDict()
+        self.conversations, self.per_conversation = conversations, per_conversation
+
+    def note(self, sender: str, payloads: Set[str]) -> None:
+        if not payloads:
+            return
+        kept = self._offers.pop(sender, None) or deque(maxlen=self.per_conversation)
+        kept.extend(payloads)
+        self._offers[sender] = kept
+        while len(self._offers) > self.conversations:
+            self._offers.popitem(last=False)
+
+    def knows(self, sender: str, payload: str) -> bool:
+        return payload in self._offers.get(sender, ())
+
+
+OFFERS = RecentOffers()
+RECENT_BOT_MESSAGES = 10
+
+
+async def offered(sender: str, payload: str) -> bool:
+    """Whether the bot offered ``payload`` as a button in this conversation lately: this process's memory first,
+    else the conversation's last bot messages (another worker may have sent them)."""
+    if OFFERS.knows(sender, payload):
+        return True
+    try:
+        store = Sanic.get_app().ctx.agent.tracker_store
+        tracker = await store.retrieve(sender)
+    except Exception:  # no Rasa app here (a unit test) or the store is away: a payload nobody can vouch for
+        return False
+    if tracker is None:
+        return False
+    said = [e.message() for e in reversed(tracker.events) if isinstance(e, BotUttered)][:RECENT_BOT_MESSAGES]
+    return payload in payloads_of(said)
 
 
 async def waiting_status(sender_id: str) -> str | None:
@@ -90,9 +142,11 @@ async def receive(
     output: OutputChannel,
     on_new_message: OnNewMessage,
     replay: Callable[[], Awaitable[bool]] | None = None,
+    entry_payloads: frozenset = frozenset(),
 ) -> Reception:
     """Take one customer message through the steps above. ``replay`` (REST) answers a message sent again with
-    what the bot said the first time; it returns False when there was nothing to replay."""
+    what the bot said the first time; it returns False when there was nothing to replay. ``entry_payloads`` are
+    payloads a channel's own client sends unasked (the web-chat widget's opening ``/greet``)."""
     sender = message.sender_id
     if not (0 < len(sender) <= MAX_SENDER_ID_CHARS and is_storable(sender)):
         logger.warning("a %s message with an unusable sender id was dropped", message.channel)
@@ -105,6 +159,11 @@ async def receive(
     if checked.notice:
         await output.send_response(sender, {"text": checked.notice})
     metadata = {key: value for key, value in message.metadata.items() if key not in RESERVED_METADATA}
+    text = checked.text or ""
+    typed = not checked.raised_by_channel and text not in entry_payloads
+    if text.startswith("/") and typed and not await offered(sender, text):
+        # Typed, not tapped: "/restart" must not end a hand-off, nor "/intent{...}" set what it likes.
+        text = text[1:]
     problem = metadata_problem(metadata) if metadata else None
     if problem:
         logger.info("a %s message's metadata was dropped: it %s", message.channel, problem)
@@ -116,7 +175,7 @@ async def receive(
     try:
         await on_new_message(
             UserMessage(
-                checked.text,
+                text,
                 counter,
                 sender,
                 input_channel=message.channel,

@@ -52,6 +52,17 @@ class WebChatInput(SocketIOInput):
     def name(cls) -> Text:
         return "socketio"
 
+    @classmethod
+    def from_credentials(cls, credentials: Dict[Text, Any] | None) -> InputChannel:
+        credentials = dict(credentials or {})
+        entry = credentials.pop("init_payload", "/greet")
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, WebChatInput)
+        channel.entry_payloads = frozenset({str(entry)} if entry else set())
+        return channel
+
+    entry_payloads: frozenset = frozenset({"/greet"})  # the widget's initPayload (chat.html), sent unasked
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio, secret = self.sio, session_secret()
@@ -84,7 +95,8 @@ class WebChatInput(SocketIOInput):
             metadata = data.get(self.metadata_key)
             metadata = metadata if isinstance(metadata, dict) else {}
             incoming = CustomerMessage(self.name(), conversation, text, metadata=metadata)
-            await pipeline.receive(incoming, SocketIOOutput(sio, self.bot_message_evt), on_new_message)
+            await pipeline.receive(incoming, SocketIOOutput(sio, self.bot_message_evt), on_new_message,
+                                   entry_payloads=self.entry_payloads)  # fmt: skip
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: Text) -> None:
