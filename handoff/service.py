@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List
 from handoff.gateway import ConversationGateway
 from handoff.store import Message, TicketRecord, TicketStore
 from handoff.ticket import NotYourTicket, TicketStatus, transcript_from_events
+from privacy.redaction import redact_card_numbers
 
 __all__ = ["DeskService", "NotYourTicket"]
 
@@ -50,12 +51,12 @@ class DeskService:
         """Replying to a waiting conversation claims it first."""
         if self.store.get(ticket_id).status is TicketStatus.PENDING:
             self.claim(ticket_id, agent)
-        message = self.store.reply(ticket_id, agent, text, time.time())
+        message = self.store.reply(ticket_id, agent, redact_card_numbers(text)[0], time.time())
         self.wake()
         return message
 
     def note(self, ticket_id: int, agent: str, text: str) -> Message:
-        return self.store.add_note(ticket_id, agent, text, time.time())
+        return self.store.add_note(ticket_id, agent, redact_card_numbers(text)[0], time.time())
 
     def close(self, ticket_id: int, agent: str, resolved: bool, supervisor: bool = False) -> TicketRecord:
         """Resolve (done) or return to the bot (not done); either way the bot takes the conversation back.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Tuple
+from typing import Any, List, Tuple
 
 CARD_PLACEHOLDER = "[card number removed]"
-# 13-19 digits, optionally grouped by single spaces or dashes ("4111 1111 1111 1111").
-_CARD_CANDIDATE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+# Between two digits of a card, what people type: spaces (also no-break and thin ones, one or several), and at
+# most one dash, dot, slash or underscore among them ("4111 - 1111", "4111.1111", "4111\u00a01111").
+_SPACE = "[ \t\n\u00a0\u2007\u2009\u202f]"
+_SEPARATOR = f"{_SPACE}{{0,3}}[-./_]?{_SPACE}{{0,3}}"
+# A run of at least 13 digits with such separators; one right after "+" is a phone number (E.164), not a card.
+_DIGIT_RUN = re.compile(f"(?<![+\\d])\\d(?:{_SEPARATOR}\\d){{12,}}")
+_GROUP = re.compile("\\d+")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{5,}(\d{4})(?!\d)")
+CARD_LENGTHS = range(19, 12, -1)  # longest first
+CARD_FIRST_DIGITS = "23456"  # Mastercard 2/5, Amex/Diners/JCB 3, Visa 4, Discover/UnionPay/Maestro 6
 
 
 def luhn_valid(digits: str) -> bool:
@@ -27,19 +34,65 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_spans(run: re.Match[str]) -> List[Tuple[int, int]]:
+    """Where cards are in one digit run, as (start, end) offsets in the text.
+
+    A card starts where a group of digits starts - or anywhere, when the run has no separators at all ("a digit
+    before it": 14111111111111111) - and ends where a group ends, so an expiry or a CVV typed after it
+    ("4111 1111 1111 1111 12 27") is left out of the window, not a reason to miss the card."""
+    digits: List[Tuple[str, int]] = []  # each digit and its offset in the text
+    starts, ends = set(), set()
+    for group in _GROUP.finditer(run.group(0)):
+        starts.add(len(digits))
+        digits.extend((ch, run.start() + group.start() + k) for k, ch in enumerate(group.group(0)))
+        ends.add(len(digits))
+    unbroken = len(starts) == 1
+    spans, position = [], 0
+    while position < len(digits):
+        found = None
+        if (unbroken or position in starts) and digits[position][0] in CARD_FIRST_DIGITS:
+            for length in CARD_LENGTHS:
+                end = position + length
+                fits = end <= len(digits) and (unbroken or end in ends)
+                if fits and luhn_valid("".join(ch for ch, _ in digits[position:end])):
+                    found = end
+                    break
+        if found is None:
+            position += 1
+            continue
+        spans.append((digits[position][1], digits[found - 1][1] + 1))
+        position = found
+    return spans
+
+
 def redact_card_numbers(text: str) -> Tuple[str, bool]:
-    """Replace Luhn-valid 13-19 digit numbers; returns (text, whether any was found)."""
-    found = False
+    """Replace every Luhn-valid card number of 13 to 19 digits, however it is written; returns (text, whether
+    any was found). A phone number written from its "+" is left alone."""
+    spans = [span for run in _DIGIT_RUN.finditer(text) for span in _card_spans(run)]
+    if not spans:
+        return text, False
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], CARD_PLACEHOLDER]
+        last = end
+    return "".join(pieces) + text[last:], True
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal found
-        digits = re.sub(r"\D", "", match.group(0))
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            found = True
-            return CARD_PLACEHOLDER
-        return match.group(0)
 
-    return _CARD_CANDIDATE.sub(replace, text), found
+def redact_value(value: Any) -> Any:
+    """``redact_card_numbers`` through every string of a JSON-like value (metadata, payloads)."""
+    if isinstance(value, str):
+        return redact_card_numbers(value)[0]
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and has_card_number(str(value)):
+        return CARD_PLACEHOLDER  # a card sent as a JSON number
+    return value
+
+
+def has_card_number(text: str) -> bool:
+    return redact_card_numbers(text)[1]
 
 
 def mask_contact_details(text: str) -> str:

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from privacy import logs
 from reference_service.api import create_app
 from reference_service.seed import SeedError, read_seed
 from reference_service.store import Store
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
     token = os.environ.get("REFERENCE_API_TOKEN") or None
     store = Store(args.database)
     try:

@@ -6,5 +6,7 @@ once per process (``bot/rasa_patches``).
 """
 
 from bot.rasa_patches import apply_all
+from privacy import logs
 
 apply_all()
+logs.install()

@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.channels import pipeline
 from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage, is_storable, metadata_problem
 from privacy.credentials import bearer, same_secret
+from privacy.redaction import has_card_number
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def parse_body(body: bytes) -> IncomingMessage:
         raise BadRequest("'sender' must be a non-empty string")
     if len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
+    if has_card_number(sender):
+        raise BadRequest("'sender' must not hold a card number (it is stored with every message)")
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
     if not is_storable(sender) or not is_storable(message):
@@ -109,6 +112,8 @@ def parse_body(body: bytes) -> IncomingMessage:
         or not message_id.isprintable()
     ):
         raise BadRequest(f"'message_id' must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters when given")
+    if message_id is not None and has_card_number(message_id):
+        raise BadRequest("'message_id' must not hold a card number (it is stored with the message)")
     return IncomingMessage(sender, message, metadata, message_id)
 
 

@@ -18,6 +18,7 @@ from handoff.rasa_gateway import RasaGateway
 from handoff.runtime import ticket_store
 from handoff.service import DeskService
 from handoff.settings import settings
+from privacy import logs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
     token = os.environ.get("RASA_AUTH_TOKEN")
     if not token:
         print(

@@ -1,0 +1,48 @@
+"""A card number sent in every way a customer or an agent can send one is stored nowhere: not in the
+conversation (text, metadata), the ticket, the agents' messages, the webhook to an external desk, nor any
+service's log."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import requests
+
+from tests.helpers import REST_HEADERS, Desk, tracker
+
+CARD = "4111111111111111"
+WRITTEN = "4111 1111 1111 1111"
+
+
+def digits_hold_card(text: str) -> bool:
+    return CARD in re.sub(r"[^\d]", "", text.replace("\n", " ")) or WRITTEN in text
+
+
+def test_a_card_number_is_stored_nowhere(stack, conversation_id, webhook_receiver):
+    from tests.conftest import DESK_AGENT, DESK_PASSWORD
+
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    say = lambda text, **extra: requests.post(url, headers=REST_HEADERS, timeout=30,  # noqa: E731
+                                              json={"sender": conversation_id, "message": text, **extra})  # fmt: skip
+    assert say("my card is 4111 1111 1111 1111 12 27 cvv 123", metadata={"card": WRITTEN, "n": int(CARD)}).ok
+    assert say("it is 4111-1111-1111-1111, please charge it").ok
+    assert say("I want to talk to a human").ok
+    desk = Desk(stack.desk_url, DESK_AGENT, DESK_PASSWORD)
+    ticket = desk.ticket_for(conversation_id)
+    desk.post(ticket["id"], "claim")
+    assert desk.post(ticket["id"], "note", text=f"customer read out {WRITTEN}").ok
+    assert desk.post(ticket["id"], "reply", text=f"Please never send {CARD} here").ok
+    time.sleep(1)
+    view = desk.view(ticket["id"])
+    places = {
+        "conversation": str(tracker(stack, conversation_id)),
+        "ticket": str(view["ticket"]),
+        "agents' messages": str(view["messages"]),
+        "transcript": str(view["transcript"]),
+        "webhook": " ".join(r.body.decode() for r in webhook_receiver.requests),
+    }
+    for name in ("rasa", "actions", "desk", "reference"):
+        places[f"{name} log"] = (stack.config.log_dir / f"{name}.log").read_text(errors="replace")
+    leaked = [name for name, text in places.items() if digits_hold_card(text)]
+    assert not leaked, f"the card number is stored in: {leaked}"
