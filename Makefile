@@ -112,7 +112,7 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff check --fix bot actions tests bench
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa fixes
-	$(PY) -m mypy actions/backends reference_service privacy handoff storage bot/channels bot/rasa_patches bench
+	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

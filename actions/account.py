@@ -18,12 +18,19 @@ from actions.backends.models import Customer
 from actions.backends.registry import billing_system
 from actions.charges import latest_failed
 from actions.handoff import hand_over
+from actions.limits.guard import reserve_mail
 from actions.replies import HANDOFF_REASON_BACKEND
-from actions.task import TaskAction
+from actions.task import AccountTaskAction, TaskAction
 
 HANDOFF_REASON_LOCKED = "account_locked"
 HANDOFF_REASON_PRIVACY = "privacy_request"
 HANDOFF_REASON_PRIVACY_UNVERIFIED = "privacy_request_unverified"
+HANDOFF_REASON_MAIL_LIMIT = "mail_limit"
+
+
+def mail_subject(customer: Customer | None, tracker: Tracker) -> str:
+    """What the daily e-mail limit counts: the account, or (no account) the address asked for."""
+    return f"customer:{customer.id}" if customer else f"email:{tracker.get_slot('account_email') or ''}"
 
 
 async def find_account(tracker: Tracker) -> Customer | None:
@@ -33,7 +40,9 @@ async def find_account(tracker: Tracker) -> Customer | None:
         return None
 
 
-class ActionAccountAccess(TaskAction):
+class ActionAccountAccess(AccountTaskAction):
+    """Sign-in help on a proven account: a reset link to the address on file, or a person for a locked one."""
+
     def name(self) -> str:
         return "action_account_access"
 
@@ -45,13 +54,16 @@ class ActionAccountAccess(TaskAction):
             # A locked account is a security matter: a person takes over at once.
             dispatcher.utter_message(response="utter_account_locked")
             return await hand_over(dispatcher, tracker, HANDOFF_REASON_LOCKED)
+        if not await reserve_mail(mail_subject(customer, tracker)):
+            dispatcher.utter_message(response="utter_mail_limit_reached")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_MAIL_LIMIT)]
         if customer is not None:
             await off_loop(billing_system().send_password_reset, customer.id)
         dispatcher.utter_message(response="utter_reset_link_sent")
         return []
 
 
-class ActionPaymentIssue(TaskAction):
+class ActionPaymentIssue(AccountTaskAction):
     def name(self) -> str:
         return "action_payment_issue"
 
@@ -59,6 +71,9 @@ class ActionPaymentIssue(TaskAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         customer = await find_account(tracker)
+        if not await reserve_mail(mail_subject(customer, tracker)):
+            dispatcher.utter_message(response="utter_mail_limit_reached")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_MAIL_LIMIT)]
         if customer is not None:
             billing = billing_system()
             failed = latest_failed(await off_loop(billing.payments_for_customer, customer.id))

@@ -11,41 +11,53 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import find_account
 from actions.backends.calls import off_loop
-from actions.backends.registry import billing_system
+from actions.backends.registry import billing_system, order_system
 from actions.charges import match_charge
+from actions.limits.guard import reserve_mail
 from actions.order_facts import human_date
-from actions.task import TaskAction
+from actions.task import AccountTaskAction, InvoiceTaskAction
 
 HANDOFF_REASON_DISPUTE = "disputed_charge"
+HANDOFF_REASON_DISPUTE_UNVERIFIED = "disputed_charge_unverified"
+HANDOFF_REASON_MAIL_LIMIT = "mail_limit"
 
 
-class ActionInvoiceRequest(TaskAction):
+class ActionInvoiceRequest(InvoiceTaskAction):
+    """E-mail a proven invoice to the address on file, within the per-account daily limit."""
+
     def name(self) -> str:
         return "action_invoice_request"
 
     def cleanup(self) -> List[EventType]:
-        return [SlotSet("invoice_reference", None)]
+        return [SlotSet("invoice_reference", None), SlotSet("verified_invoice", None)]
 
     async def perform(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         billing = billing_system()
         invoice = await off_loop(billing.find_invoice, tracker.get_slot("invoice_reference"))
+        order = await off_loop(order_system().get_order, invoice.order_number)
+        if not await reserve_mail(f"customer:{order.customer_id}"):
+            dispatcher.utter_message(response="utter_mail_limit_reached")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_MAIL_LIMIT)]
         # Only ever to the address on file: an address typed in chat could be anyone's.
         await off_loop(billing.send_invoice, invoice.number)
         dispatcher.utter_message(response="utter_invoice_sent", invoice_number=invoice.number)
         return []
 
 
-class ActionBillingDispute(TaskAction):
-    """Find the charge, say what it was for, and record the dispute for the
-    billing team with the charge attached."""
+class ActionBillingDispute(AccountTaskAction):
+    """Find the charge on the proven account, say what it was for, and record the dispute for the billing team
+    with the charge attached. Unproven: nothing is looked at or recorded; billing checks who it is."""
+
+    unverified_response = "utter_dispute_not_verified"
+    unverified_reason = HANDOFF_REASON_DISPUTE_UNVERIFIED
 
     def name(self) -> str:
         return "action_billing_dispute"
 
     def cleanup(self) -> List[EventType]:
-        return [SlotSet("disputed_charge", None), SlotSet("dispute_reason", None)]
+        return [SlotSet("disputed_charge", None), SlotSet("dispute_reason", None), SlotSet("account_phone", None)]
 
     async def perform(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]

@@ -11,7 +11,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backends.errors import BackendError, BackendUnavailable
-from actions.ownership import is_verified, ownership_locked
+from actions.ownership import (
+    HANDOFF_REASON_LOCKED_OUT,
+    HANDOFF_REASON_OWNERSHIP,
+    invoice_verified,
+    is_verified,
+    ownership_locked,
+)
 from actions.replies import HANDOFF_REASON_BACKEND, response_for
 from actions.turn import TurnScoped
 
@@ -59,3 +65,44 @@ class OrderTaskAction(TaskAction, ABC):
                 dispatcher.utter_message(response="utter_not_verified")
             return self.cleanup()
         return await super().run(dispatcher, tracker, domain)
+
+
+class ProvenTaskAction(TaskAction, ABC):
+    """A task that needs proof (an invoice's order contact, an account's phone): without it, nothing is done
+    and nothing is said about what the customer asked for, only that a person can check another way."""
+
+    unverified_response = "utter_account_not_verified"
+    unverified_reason = HANDOFF_REASON_OWNERSHIP
+
+    @abstractmethod
+    def proven(self, tracker: Tracker) -> bool:
+        """Whether this conversation proved what the task acts on."""
+
+    @staticmethod
+    def locked_out(tracker: Tracker) -> bool:
+        """The form stopped at a lock-out and has said so."""
+        return tracker.get_slot("handoff_reason") == HANDOFF_REASON_LOCKED_OUT
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if self.proven(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("backend_down"):
+            dispatcher.utter_message(response="utter_backend_unavailable")
+            return [SlotSet("handoff_reason", HANDOFF_REASON_BACKEND), SlotSet("backend_down", None), *self.cleanup()]
+        events: List[EventType] = []
+        if not self.locked_out(tracker):
+            dispatcher.utter_message(response=self.unverified_response)
+            events.append(SlotSet("handoff_reason", self.unverified_reason))
+        return events + self.cleanup()
+
+
+class InvoiceTaskAction(ProvenTaskAction, ABC):
+    unverified_response = "utter_invoice_not_verified"
+
+    def proven(self, tracker: Tracker) -> bool:
+        return invoice_verified(tracker)
+
+
+class AccountTaskAction(ProvenTaskAction, ABC):
+    def proven(self, tracker: Tracker) -> bool:
+        return bool(tracker.get_slot("account_verified"))

@@ -42,21 +42,29 @@ def parse_email(text: str) -> str | None:
     return match.group(0).casefold() if match else None
 
 
-def phone_digits(text: str) -> str | None:
-    """Digits of a phone number (7-15 of them), ignoring spaces and punctuation."""
+def phone_number(text: str) -> str | None:
+    """A phone number for comparison: ``+<digits>`` when written internationally (from "+" or "00"), else its
+    national digits (7-15 of them); spaces and punctuation ignored. The order system compares a national number
+    only with the end of an international one, so +44 555 201 4477 never matches +1 555 201 4477."""
     match = _PHONE_CANDIDATE.search(text or "")
     if not match:
         return None
-    digits = re.sub(r"\D", "", match.group(0))
-    return digits if 7 <= len(digits) <= 15 else None
+    written = match.group(0).strip()
+    digits = re.sub(r"\D", "", written)
+    international = written.startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if not 7 <= len(digits) <= 15:
+        return None
+    return f"+{digits}" if international else digits
 
 
 def parse_contact(text: str) -> Contact | None:
     email = parse_email(text)
     if email:
         return Contact("email", email)
-    digits = phone_digits(text)
-    return Contact("phone", digits) if digits else None
+    number = phone_number(text)
+    return Contact("phone", number) if number else None
 
 
 def parse_address(text: str) -> str | None:

@@ -93,6 +93,7 @@ def start_stack(variant: Variant, workdir: Path) -> Stack:
                                               workdir / "trackers.db"),
         "reference_database": f"sqlite:///{workdir / 'reference.db'}",
         "handoff_database": f"sqlite:///{workdir / 'handoff.db'}",
+        "limits_database": f"sqlite:///{workdir / 'limits.db'}",
     }  # fmt: skip
     config = StackConfig(
         model=variant.model, credentials=credentials, rasa_port=free_port(), actions_port=actions_port,

@@ -179,6 +179,8 @@ class StackConfig:
     reference_database: str = f"sqlite:///{ROOT / 'var' / 'reference.db'}"
     desk_port: int = 5300
     handoff_database: str = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+    # Failed proofs and e-mails sent, shared by every action-server worker (production: Redis).
+    limits_database: str = f"sqlite:///{ROOT / 'var' / 'limits.db'}"
     seed: Path = ROOT / "seeds" / "demo.yml"
     log_dir: Path = ROOT / "var" / "log"
     env: Dict[str, str] = field(default_factory=dict)
@@ -253,7 +255,9 @@ class Stack:
         else:
             cfg.endpoints = with_action_server(cfg.endpoints, self.actions_url, cfg.env["ACTION_SERVER_TOKEN"],
                                                cfg.log_dir / "endpoints.embedded.yml")  # fmt: skip
-        cfg.env = {"HANDOFF_DATABASE_URL": environment.get("HANDOFF_DATABASE_URL") or cfg.handoff_database, **cfg.env}
+        cfg.env = {"HANDOFF_DATABASE_URL": environment.get("HANDOFF_DATABASE_URL") or cfg.handoff_database,
+                   "LIMITS_DATABASE_URL": environment.get("LIMITS_DATABASE_URL") or cfg.limits_database,
+                   **cfg.env}  # fmt: skip
         if self.uses_reference_service():
             self.services["reference"] = reference_service(
                 cfg.host, cfg.reference_port, cfg.reference_database, cfg.seed, cfg.log_dir,

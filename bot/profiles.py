@@ -121,6 +121,9 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
         # socket.io rooms shared by every Rasa worker, so an agent's message reaches a
         # web-chat customer whichever worker holds their socket.
         "SOCKETIO_REDIS_URL": f"redis://{settings.redis[0]}:{settings.redis[1]}/{settings.redis_db}",
+        # Limits on failed proofs and e-mails, shared by every action-server worker and machine.
+        "LIMITS_REDIS_URL": f"redis://{settings.redis[0]}:{settings.redis[1]}/{settings.redis_db}",
+        "LIMITS_NAMESPACE": prefix,  # one Redis may serve several deployments
         "HANDOFF_DATABASE_URL": postgres_url(settings, names["handoff"]),
         "REFERENCE_DATABASE_URL": postgres_url(settings, names["reference"]),
         "CHANNELS_DATABASE_URL": postgres_url(settings, names["channels"]),
@@ -154,9 +157,9 @@ def render_endpoints(template: Path, values: Mapping[str, str], destination: Pat
 
 
 def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
-    """Remove what ``production_environment(settings, prefix, ...)`` created: the
-    ``<prefix>_*`` databases, the ``<prefix>_events`` queue and its exchange (tests and benchmarks
-    clean up after themselves; an abandoned queue keeps collecting every event)."""
+    """Remove what ``production_environment(settings, prefix, ...)`` created: the ``<prefix>_*`` databases, the
+    ``<prefix>_events`` queue and its exchange, its limit keys in Redis (tests and benchmarks clean up after
+    themselves; an abandoned queue keeps collecting every event)."""
     import asyncio
 
     import aio_pika
@@ -175,3 +178,14 @@ def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
             await channel.exchange_delete(f"{prefix}_exchange")
 
     asyncio.run(delete_queue())
+
+    import redis
+
+    from actions.limits.store import key_prefix
+
+    client = redis.Redis(host=settings.redis[0], port=settings.redis[1], db=settings.redis_db)
+    try:
+        for name in client.scan_iter(match=key_prefix(prefix) + "*"):
+            client.delete(name)
+    finally:
+        client.close()

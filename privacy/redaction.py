@@ -95,6 +95,19 @@ def has_card_number(text: str) -> bool:
     return redact_card_numbers(text)[1]
 
 
+def identifier_holds_card_number(identifier: str) -> bool:
+    """Whether an id (a sender, a message id) carries a card number as a token of its own.
+
+    Digits glued to letters are part of a machine-made id, not a card someone typed: one random hex id in a few
+    hundred (a UUID, a Twilio ``SM...`` sid) has 13 digits in a row that pass Luhn, and refusing it would drop a
+    real customer's message. A run standing alone ("4111111111111111", "card-4111 1111 1111 1111") is a card."""
+    for run in _DIGIT_RUN.finditer(identifier):
+        before, after = identifier[run.start() - 1 : run.start()], identifier[run.end() : run.end() + 1]
+        if not (before.isalpha() or after.isalpha()) and _card_spans(run):
+            return True
+    return False
+
+
 def mask_contact_details(text: str) -> str:
     """For logs: ``maria.keller@example.com`` -> ``m***@example.com``, phones keep the last 4 digits."""
     text, _ = redact_card_numbers(text)

@@ -1,4 +1,7 @@
-"""Forms that ask for the email address on an account."""
+"""Forms that ask which account, and prove it is the customer's: the e-mail address on it, then the phone number
+on it (on SMS and RCS the sender's own number proves it without asking). Whether an account exists is never
+said: a wrong phone and an unknown e-mail read the same, and both count against the account and the sender's
+address in the shared limit store."""
 
 from __future__ import annotations
 
@@ -9,60 +12,83 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backends.calls import off_loop
-from actions.backends.errors import AccountNotFound, BackendUnavailable
-from actions.backends.registry import billing_system
+from actions.backends.errors import BackendUnavailable
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
+from actions.limits.guard import proof_failed, proof_locked
+from actions.limits.rules import account_key
+from actions.ownership import (
+    HANDOFF_REASON_LOCKED_OUT,
+    account_phone_matches,
+    exhausted,
+    sender_key,
+    tracker_identity,
+)
 from actions.settings import settings
-from actions.validators import parse_email, phone_digits
+from actions.validators import parse_email, phone_number
 
 
-class AsksForAccountEmail(TriageFormValidation, ABC):
-    """Validation of ``account_email``, shared by every form that asks for it."""
+class ProvesAccount(TriageFormValidation, ABC):
+    """Validation of ``account_email`` and ``account_phone``, shared by every form that acts on an account."""
 
-    def validate_account_email(
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
+        # Too many mismatches, a lock-out or an outage: stop asking; the task action explains and offers a person.
+        if failure_counts(tracker).get("account_phone", 0) >= settings().ownership_max_attempts:
+            return []
+        if tracker.get_slot("backend_down"):
+            return []
+        if tracker.get_slot("account_verified"):
+            return [slot for slot in domain_slots if slot != "account_phone"]
+        return domain_slots
+
+    async def validate_account_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotUpdates:
         email = parse_email(str(value or ""))
         if email is None:
             return self.reject("account_email", dispatcher, tracker, "utter_invalid_email")
-        # Whether an account exists is never said here (see actions/account.py).
-        return self.accept("account_email", email, tracker)
-
-
-class ValidateAccountLookupForm(AsksForAccountEmail):
-    def name(self) -> str:
-        return "validate_account_lookup_form"
-
-
-class ValidateDeleteAccountForm(AsksForAccountEmail):
-    """Email, then the phone number on the same account: both must match."""
-
-    def name(self) -> str:
-        return "validate_delete_account_form"
-
-    async def required_slots(
-        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[str]:
-        # Too many mismatches: stop asking; the privacy team verifies another way.
-        if failure_counts(tracker).get("account_phone", 0) >= settings().ownership_max_attempts:
-            return []
-        return domain_slots
+        if tracker.get_slot("account_verified") and email == tracker.get_slot("account_email"):
+            return self.accept("account_email", email, tracker)  # proven already: never asked twice
+        identity = tracker_identity(tracker)
+        try:
+            proven = bool(identity) and await account_phone_matches(email, identity.value)  # type: ignore[union-attr]
+        except BackendUnavailable:
+            return self.accept("account_email", email, tracker, account_verified=None, backend_down=True)
+        # A new address needs its own proof.
+        return self.accept("account_email", email, tracker, account_verified=True if proven else None)
 
     async def validate_account_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotUpdates:
-        digits = phone_digits(str(value or ""))
-        if digits is None:
+        number = phone_number(str(value or ""))
+        if number is None:
             return self.reject("account_phone", dispatcher, tracker, "utter_invalid_phone")
-        billing = billing_system()
+        email = tracker.get_slot("account_email") or ""
+        keys = (account_key(email), sender_key(tracker))
         try:
-            customer = await off_loop(billing.find_customer_by_email, tracker.get_slot("account_email") or "")
-            matches = await off_loop(billing.verify_customer_phone, customer.id, digits)
-        except AccountNotFound:
-            matches = False  # same answer as a wrong phone: nothing is revealed
+            if await proof_locked(*keys):
+                dispatcher.utter_message(response="utter_proof_locked")
+                return {"account_phone": None, "account_verified": None,
+                        "failed_attempts": exhausted(tracker, "account_phone"),
+                        "handoff_reason": HANDOFF_REASON_LOCKED_OUT}  # fmt: skip
+            matches = await account_phone_matches(email, number)
+            if not matches:
+                await proof_failed(*keys)
         except BackendUnavailable:
-            return self.accept("account_phone", digits, tracker, account_verified=None, backend_down=True)
+            return self.accept("account_phone", number, tracker, account_verified=None, backend_down=True)
         if matches:
-            return self.accept("account_phone", digits, tracker, account_verified=True)
+            return self.accept("account_phone", number, tracker, account_verified=True)
         return self.reject("account_phone", dispatcher, tracker, "utter_account_mismatch")
+
+
+class ValidateAccountLookupForm(ProvesAccount):
+    """Sign-in help and payment problems: links go only to the address on file, after proof."""
+
+    def name(self) -> str:
+        return "validate_account_lookup_form"
+
+
+class ValidateDeleteAccountForm(ProvesAccount):
+    def name(self) -> str:
+        return "validate_delete_account_form"

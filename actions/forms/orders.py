@@ -10,23 +10,32 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backends.calls import off_loop
-from actions.backends.errors import BackendError, BackendUnavailable, OrderNotFound
+from actions.backends.errors import BackendError, BackendUnavailable
 from actions.backends.models import OrderState
 from actions.backends.registry import order_system
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
+from actions.limits.guard import proof_failed, proof_locked
+from actions.limits.rules import order_key
 from actions.ownership import (
+    HANDOFF_REASON_LOCKED_OUT,
     HANDOFF_REASON_OWNERSHIP,
-    channel_identity,
+    exhausted,
     is_verified,
     ownership_locked,
     proves_ownership,
+    sender_key,
+    tracker_identity,
 )
 from actions.settings import settings
 from actions.validators import Contact, parse_address, parse_contact, parse_order_number, parse_yes_no
 
 
 class ValidateOrderLookupForm(TriageFormValidation):
-    """Order number, then an email or phone that matches the order."""
+    """Order number, then an email or phone that matches the order.
+
+    Nothing is said about an order before proof: a number that does not exist is asked about like any other,
+    and a wrong contact reads the same whether the order exists or not. Wrong contacts count against the
+    order and the sender's address in the shared limit store; a locked one is not checked at all."""
 
     def name(self) -> str:
         return "validate_order_lookup_form"
@@ -49,12 +58,11 @@ class ValidateOrderLookupForm(TriageFormValidation):
         if number is None:
             return self.reject("order_number", dispatcher, tracker, "utter_invalid_order_number")
         try:
-            await off_loop(order_system().get_order, number)
-            proof = await self._known_proof(number, tracker)
-        except OrderNotFound:
-            return self.reject("order_number", dispatcher, tracker, "utter_unknown_order_number", order_number=number)
+            proof = await self._known_proof(number, tracker, dispatcher)
         except BackendUnavailable:
             return self.accept("order_number", number, tracker, verified_order=None, backend_down=True)
+        if isinstance(proof, dict):
+            return {"order_number": number, **proof}
         if proof:
             return self.accept(
                 "order_number", number, tracker, verified_order=number, customer_contact=proof.value, backend_down=None
@@ -64,17 +72,35 @@ class ValidateOrderLookupForm(TriageFormValidation):
             "order_number", number, tracker, verified_order=None, customer_contact=None, backend_down=None
         )
 
-    @staticmethod
-    async def _known_proof(number: str, tracker: Tracker) -> Contact | None:
-        """Contact details already given, or the SMS/RCS sender's number, that prove ownership."""
-        candidates = [
-            parse_contact(tracker.get_slot("customer_contact") or ""),
-            channel_identity(tracker.get_latest_input_channel(), tracker.sender_id or ""),
-        ]
-        for contact in candidates:
-            if contact and await proves_ownership(number, contact):
-                return contact
-        return None
+    async def _known_proof(
+        self, number: str, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> Contact | SlotUpdates | None:
+        """The SMS/RCS sender's own number, or contact details typed before the order number, that prove
+        ownership. The carrier vouches for the first, so it is no guess and counts nowhere; the second is a
+        guess like any other (a dict: the slots of a failed or refused guess)."""
+        identity = tracker_identity(tracker)
+        if identity and await proves_ownership(number, identity):
+            return identity
+        typed = parse_contact(tracker.get_slot("customer_contact") or "")
+        if typed is None:
+            return None
+        verdict = await self._check_guess(number, typed, tracker, dispatcher)
+        return typed if verdict is True else verdict or None
+
+    async def _check_guess(
+        self, number: str, contact: Contact, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> bool | SlotUpdates:
+        """True when ``contact`` proves ``number``; otherwise the slot updates for a refused or failed guess."""
+        keys = (order_key(number), sender_key(tracker))
+        if await proof_locked(*keys):
+            dispatcher.utter_message(response="utter_proof_locked")
+            return {"customer_contact": None, "verified_order": None,
+                    "failed_attempts": exhausted(tracker, "customer_contact"),
+                    "handoff_reason": HANDOFF_REASON_LOCKED_OUT}  # fmt: skip
+        if await proves_ownership(number, contact):
+            return True
+        await proof_failed(*keys)
+        return self._ownership_failure(dispatcher, tracker)
 
     async def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -87,14 +113,12 @@ class ValidateOrderLookupForm(TriageFormValidation):
             # Checked once the order number is known (validate_order_number).
             return self.accept("customer_contact", contact.value, tracker)
         try:
-            matches = await proves_ownership(number, contact)
-        except OrderNotFound:
-            return self.accept("customer_contact", contact.value, tracker)
+            verdict = await self._check_guess(number, contact, tracker, dispatcher)
         except BackendUnavailable:
             return self.accept("customer_contact", contact.value, tracker, backend_down=True)
-        if matches:
+        if verdict is True:
             return self.accept("customer_contact", contact.value, tracker, verified_order=number, backend_down=None)
-        return self._ownership_failure(dispatcher, tracker)
+        return verdict  # type: ignore[return-value]
 
     def _ownership_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotUpdates:
         attempts = failure_counts(tracker).get("customer_contact", 0) + 1

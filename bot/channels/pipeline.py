@@ -46,7 +46,7 @@ from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
 from handoff.status import waiting_reply
 from handoff.ticket import TicketStatus
-from privacy.redaction import has_card_number, redact_value
+from privacy.redaction import identifier_holds_card_number, redact_value
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ async def receive(
     what the bot said the first time; it returns False when there was nothing to replay. ``entry_payloads`` are
     payloads a channel's own client sends unasked (the web-chat widget's opening ``/greet``)."""
     sender = message.sender_id
-    if not (0 < len(sender) <= MAX_SENDER_ID_CHARS and is_storable(sender)) or has_card_number(sender):
+    if not (0 < len(sender) <= MAX_SENDER_ID_CHARS and is_storable(sender)) or identifier_holds_card_number(sender):
         logger.warning("a %s message with an unusable sender id was dropped", message.channel)
         return Reception()
     delivery_keys.set(KeyScope(f"turn:{message.channel}:{message.message_id}") if message.message_id else None)

@@ -24,7 +24,7 @@ from sanic.response import HTTPResponse
 from bot.channels import pipeline
 from bot.channels.inbound import PROCESSING_ERROR_REPLY, CustomerMessage, is_storable, metadata_problem
 from privacy.credentials import bearer, same_secret
-from privacy.redaction import has_card_number
+from privacy.redaction import identifier_holds_card_number
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def parse_body(body: bytes) -> IncomingMessage:
         raise BadRequest("'sender' must be a non-empty string")
     if len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
-    if has_card_number(sender):
+    if identifier_holds_card_number(sender):
         raise BadRequest("'sender' must not hold a card number (it is stored with every message)")
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
@@ -112,7 +112,7 @@ def parse_body(body: bytes) -> IncomingMessage:
         or not message_id.isprintable()
     ):
         raise BadRequest(f"'message_id' must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters when given")
-    if message_id is not None and has_card_number(message_id):
+    if message_id is not None and identifier_holds_card_number(message_id):
         raise BadRequest("'message_id' must not hold a card number (it is stored with the message)")
     return IncomingMessage(sender, message, metadata, message_id)
 

@@ -48,7 +48,9 @@ def record(stack: Stack, token: str, conversation: Dict) -> Dict:
     sender = f"record-{uuid.uuid4().hex[:10]}"
     for message in conversation["messages"]:
         reply = requests.post(
-            f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30,
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
             headers=stack.rest_headers,
         )
         reply.raise_for_status()

@@ -17,7 +17,9 @@ DOMAIN_SLOTS = [*DOMAIN["slots"], "requested_slot"]
 
 
 def start_action_server(port: int, log_dir: Path, env: Dict[str, str]) -> Service:
-    service = action_server("127.0.0.1", port, log_dir, {"ACTION_SERVER_TOKEN": ACTION_TOKEN, **env})
+    # Limits of its own: failed proofs of another test's server must not lock this one's orders.
+    own = {"ACTION_SERVER_TOKEN": ACTION_TOKEN, "LIMITS_DATABASE_URL": f"sqlite:///{log_dir / 'limits.db'}"}
+    service = action_server("127.0.0.1", port, log_dir, {**own, **env})
     service.start().wait_until_up(time.monotonic() + 60)
     return service
 

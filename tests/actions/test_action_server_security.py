@@ -33,7 +33,8 @@ def actions_url(backend, tmp_path_factory) -> Iterator[str]:
 
 
 def call(sender: str, message_id: str) -> dict:
-    tracker = tracker_payload(sender, {"account_email": "maria.keller@example.com"}, {}, "reset my password", "rest")
+    proven = {"account_email": "maria.keller@example.com", "account_verified": True}
+    tracker = tracker_payload(sender, proven, {}, "reset my password", "rest")
     tracker["latest_message"]["message_id"] = message_id
     return {"next_action": "action_account_access", "sender_id": sender, "version": "3.6.2", "tracker": tracker,
             "domain": DOMAIN}  # fmt: skip

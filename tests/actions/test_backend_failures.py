@@ -74,16 +74,19 @@ def test_a_failed_write_is_not_retried_so_it_cannot_apply_twice(backend, actions
     assert [r.method for r in backend.requests].count("POST") == 1
 
 
-def test_an_unknown_order_is_re_asked_not_treated_as_an_outage(backend, actions_url):
+def test_an_unknown_order_reads_like_someone_elses_not_like_an_outage(backend, actions_url):
+    """Before proof nothing says whether an order exists: the number is taken, the contact asked for, and the
+    contact then "does not match" - the words a real order with a wrong contact gets."""
     backend.answer = Answer(status=404, body={"error": "order_not_found"})
-    answer_json = run_action(
-        actions_url,
-        "validate_order_lookup_form",
-        {"requested_slot": "order_number"},
-        new_slots={"order_number": "99999"},
-    )
-    assert "utter_unknown_order_number" in responses(answer_json)
-    assert slot_sets(answer_json)["order_number"] is None
+    taken = run_action(actions_url, "validate_order_lookup_form", {"requested_slot": "order_number"},
+                       new_slots={"order_number": "99999"})  # fmt: skip
+    assert responses(taken) == [] and slot_sets(taken)["order_number"] == "99999"
+    assert slot_sets(taken)["backend_down"] is None
+    checked = run_action(actions_url, "validate_order_lookup_form",
+                         {"requested_slot": "customer_contact", "order_number": "99999"},
+                         new_slots={"customer_contact": "someone@example.com"})  # fmt: skip
+    assert responses(checked) == ["utter_contact_mismatch"]
+    assert slot_sets(checked)["customer_contact"] is None and "backend_down" not in slot_sets(checked)
 
 
 def test_connection_refused(tmp_path):

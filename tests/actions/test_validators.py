@@ -7,6 +7,7 @@ from actions.validators import (
     parse_invoice_reference,
     parse_order_number,
     parse_yes_no,
+    phone_number,
 )
 
 
@@ -25,8 +26,17 @@ def test_invoice_reference_accepts_invoice_or_order_numbers():
 
 def test_contact_is_an_email_or_a_phone_number():
     assert parse_contact("it's Maria.K@Example.com") == Contact("email", "maria.k@example.com")
-    assert parse_contact("+1 (555) 201-4477") == Contact("phone", "15552014477")
+    assert parse_contact("+1 (555) 201-4477") == Contact("phone", "+15552014477")
     assert parse_contact("no idea") is None
+
+
+def test_a_phone_written_internationally_keeps_its_country_code():
+    """"+" or "00" mark an E.164 number; without them the digits are national and compared as such."""
+    assert phone_number("+44 7700 900123") == "+447700900123"
+    assert phone_number("0044 7700 900123") == "+447700900123"
+    assert phone_number("07700 900123") == "07700900123"
+    assert phone_number("call me on 555 201 4477") == "5552014477"
+    assert phone_number("+1 555") is None
 
 
 def test_address_needs_a_house_number_and_street_words():

@@ -52,9 +52,17 @@ def test_contact_matching():
         ("07700 900123", "+447700900123", True),
         ("5552014478", "+15552014477", False),
         ("123", "123", False),
+        ("0044 7700 900123", "+447700900123", True),
+        # Full E.164: another country's number with the same national digits is another phone.
+        ("+44 555 201 4477", "+15552014477", False),
+        ("+1 7700 900123", "+447700900123", False),
+        ("+15552014477", "+445552014477", False),
+        # A national number matches only after a 1-3 digit country code, never as a short suffix.
+        ("2014477", "+15552014477", False),
+        ("015552014477", "+4915552014477", True),
     ],
 )
-def test_phone_numbers_compare_on_their_national_digits(given, on_file, same):
+def test_phone_numbers_compare_as_full_international_numbers(given, on_file, same):
     assert same_phone(given, on_file) is same
 
 
