@@ -29,11 +29,12 @@ def test_twenty_conversations_are_not_delayed_by_one_slow_backend(reference_serv
         service = start_action_server(port, tmp_path, env)
         url = f"http://127.0.0.1:{port}"
         verified = {"order_number": "10023", "verified_order": "10023"}
+        invoice = {"invoice_reference": "INV-20931", "verified_invoice": "INV-20931"}
         try:
             run_action(url, "action_order_status", verified, sender="warm-up")
             with ThreadPoolExecutor(max_workers=21) as pool:
                 slow = pool.submit(
-                    timed, lambda: run_action(url, "action_invoice_request", {"invoice_reference": "INV-20931", "verified_invoice": "INV-20931"},
+                    timed, lambda: run_action(url, "action_invoice_request", invoice,
                                               sender="slow-customer")
                 )  # fmt: skip
                 time.sleep(0.2)  # the slow call is in flight
