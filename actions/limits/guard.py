@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from actions.backends.calls import off_loop
 from actions.backends.context import idempotency_key
@@ -17,6 +17,7 @@ from actions.limits.rules import LimitSettings
 from actions.limits.store import limit_store, now
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,7 +55,7 @@ def _reserve_mail(key: str) -> bool:
     return rules.may_send_mail([at for _, at in events[:earlier]], moment, settings)
 
 
-async def _call(function, *args):  # type: ignore[no-untyped-def]
+async def _call(function: Callable[..., T], *args: Any) -> T:
     try:
         return await off_loop(function, *args)
     except Exception as error:  # the store is down: fail closed, as an outage of the system it protects
