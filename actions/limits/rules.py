@@ -20,7 +20,7 @@ class LimitSettings:
     failed_proofs: int = 5  # wrong proofs of one subject within the window that lock it
     window_s: float = 60 * MINUTE
     lockout_s: float = 60 * MINUTE
-    emails_per_day: int = 3  # invoices, reset and payment links to one address in 24 hours
+    emails_per_day: int = 5  # invoices, reset and payment links to one account in 24 hours
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> LimitSettings:
