@@ -95,6 +95,26 @@ def has_card_number(text: str) -> bool:
     return redact_card_numbers(text)[1]
 
 
+# The digits a message starts with (before any letter), and those it ends with (after the last letter).
+_LEADING_DIGITS = re.compile(f"^[^A-Za-z\\d]*?(\\d(?:{_SEPARATOR}\\d)*)")
+_TRAILING_DIGITS = re.compile(f"(?<![+\\d])(\\d(?:{_SEPARATOR}\\d)*)[^A-Za-z\\d]*$")
+
+
+def card_split_across(previous: str, current: str) -> Tuple[str, str] | None:
+    """A card number begun at the end of one message and finished at the start of the next ("my card is 4111
+    1111", then "1111 1111"): neither half is a card, together they are. Returns the digits ending ``previous``
+    and those starting ``current``, to remove from both; None when the two hold no card between them."""
+    tail, head = _TRAILING_DIGITS.search(previous or ""), _LEADING_DIGITS.search(current or "")
+    if tail is None or head is None:
+        return None
+    first, second = tail.group(1), head.group(1)
+    joined = f"{first} {second}"
+    for run in _DIGIT_RUN.finditer(joined):
+        if any(start < len(first) < end for start, end in _card_spans(run)):
+            return first, second
+    return None
+
+
 def identifier_holds_card_number(identifier: str) -> bool:
     """Whether an id (a sender, a message id) carries a card number as a token of its own.
 

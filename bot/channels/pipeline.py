@@ -3,9 +3,10 @@
 Every channel reads its provider's wire format into a ``CustomerMessage`` and hands it here with the output
 channel that reaches that customer:
 
-1. clean: control characters stripped, card numbers removed before anything stores them, empty and over-long
-   messages answered politely without touching the conversation; a photo, file or place becomes the media
-   intent (or a notice beside the text), its link kept on the tracker for an agent;
+1. clean: control characters stripped, card numbers removed before anything stores them (also one typed over
+   two messages: ``split_cards.py``), empty and over-long messages answered politely without touching the
+   conversation; a photo, file or place becomes the media intent (or a notice beside the text), its link kept
+   on the tracker for an agent;
 2. de-duplicate: a message whose id is already in the conversation is not processed again (checked while
    Rasa holds the conversation's lock: ``bot/rasa_patches/idempotent_messages.py``), and what the bot says
    for it is queued under keys derived from that id;
@@ -41,6 +42,7 @@ from bot.channels.inbound import (
     is_storable,
     metadata_problem,
 )
+from bot.channels.split_cards import remove_split_card
 from bot.rasa_patches.idempotent_messages import client_message_id
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
@@ -165,6 +167,7 @@ async def receive(
     if text.startswith("/") and typed and not await offered(sender, text):
         # Typed, not tapped: "/restart" must not end a hand-off, nor "/intent{...}" set what it likes.
         text = text[1:]
+    text = await remove_split_card(sender, text)
     problem = metadata_problem(metadata) if metadata else None
     if problem:
         logger.info("a %s message's metadata was dropped: it %s", message.channel, problem)

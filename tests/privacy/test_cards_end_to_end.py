@@ -46,3 +46,38 @@ def test_a_card_number_is_stored_nowhere(stack, conversation_id, webhook_receive
         places[f"{name} log"] = (stack.config.log_dir / f"{name}.log").read_text(errors="replace")
     leaked = [name for name, text in places.items() if digits_hold_card(text)]
     assert not leaked, f"the card number is stored in: {leaked}"
+
+
+def stored_rows(stack, conversation_id: str) -> str:
+    """Every stored event of the conversation, as the tracker database holds it."""
+    import sqlite3
+
+    import yaml
+
+    database = yaml.safe_load(stack.config.endpoints.read_text())["tracker_store"]["db"]
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT data FROM events WHERE sender_id = ?", (conversation_id,)).fetchall()
+    return "\n".join(row[0] for row in rows)
+
+
+def test_a_card_number_typed_over_two_messages_is_stored_in_neither(stack, conversation_id):
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    say = lambda text: requests.post(url, headers=REST_HEADERS, timeout=30,  # noqa: E731
+                                     json={"sender": conversation_id, "message": text})  # fmt: skip
+    assert say("my card is 4111 1111").ok
+    assert say("1111 1111 and it keeps failing").ok
+    rows = stored_rows(stack, conversation_id)
+    assert "4111 1111" not in rows and "1111 1111" not in rows
+    assert rows.count("[card number removed]") >= 2
+    customer_said = [e["text"] for e in tracker(stack, conversation_id)["events"] if e["event"] == "user"]
+    assert customer_said == ["my card is [card number removed]", "[card number removed] and it keeps failing"]
+
+
+def test_numbers_over_two_messages_that_make_no_card_are_kept(stack, conversation_id):
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    say = lambda text: requests.post(url, headers=REST_HEADERS, timeout=30,  # noqa: E731
+                                     json={"sender": conversation_id, "message": text})  # fmt: skip
+    for text in ("where is my order 10023", "5552014477", "4111 1111", "1111 1112"):
+        assert say(text).ok
+    customer_said = [e["text"] for e in tracker(stack, conversation_id)["events"] if e["event"] == "user"]
+    assert customer_said == ["where is my order 10023", "5552014477", "4111 1111", "1111 1112"]

@@ -5,6 +5,7 @@ import pytest
 
 from privacy.redaction import (
     CARD_PLACEHOLDER,
+    card_split_across,
     identifier_holds_card_number,
     luhn_valid,
     mask_contact_details,
@@ -54,3 +55,31 @@ def test_machine_made_ids_are_never_taken_for_card_numbers():
     assert [i for i in ids if identifier_holds_card_number(i)] == []  # ...and ids are not refused for it
     assert [i for i in ids if identifier_holds_card_number("SM" + i)] == []
     assert not identifier_holds_card_number("a4111111111111111b")
+
+
+@pytest.mark.parametrize(
+    "previous, current, halves",
+    [
+        ("my card is 4111 1111", "1111 1111", ("4111 1111", "1111 1111")),
+        ("4111-1111-1111", "-1111 thanks", ("4111-1111-1111", "1111")),
+        ("card: 378282", "246310005.", ("378282", "246310005")),
+        ("4111111111", "111111 is the number", ("4111111111", "111111")),
+    ],
+)
+def test_a_card_typed_over_two_messages_is_found_in_both(previous, current, halves):
+    assert card_split_across(previous, current) == halves
+
+
+@pytest.mark.parametrize(
+    "previous, current",
+    [
+        ("where is my order 10023", "5552014477"),  # an order number, then a phone
+        ("call me on +1 555 201", "4477"),  # a phone from its "+"
+        ("4111 1111", "1111 1112"),  # fails Luhn
+        ("4111 1111", "my card ends 1111 1111"),  # words first: not a continuation
+        ("4111 1111 and", "1111 1111"),  # words after: not a continuation
+        ("", "4111 1111 1111 1111"),
+    ],
+)
+def test_numbers_over_two_messages_that_make_no_card_are_left_alone(previous, current):
+    assert card_split_across(previous, current) is None

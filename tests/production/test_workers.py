@@ -121,3 +121,17 @@ def test_while_redis_is_down_messages_get_a_clean_503_and_a_resend_works_after(w
     events = requests.get(f"{workers.rasa_url}/conversations/{sender}/tracker", params={"token": API_TOKEN},
                           timeout=10).json()["events"]  # fmt: skip
     assert [e.get("message_id") for e in events if e["event"] == "user"] == ["m-1"]
+
+
+def test_a_card_number_typed_over_two_messages_is_removed_from_postgresql_too(workers):
+    """The second half is cut before Rasa sees it and the first is scrubbed where PostgreSQL stored it."""
+    run = f"split{uuid.uuid4().hex[:8]}"
+    sender = f"{run}-1"
+    for text in ("my card is 4111 1111", "1111 1111"):
+        reply = requests.post(f"{workers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                              headers=REST_HEADERS, timeout=30)  # fmt: skip
+        assert reply.status_code == 200
+    events = stored_events(SETTINGS, f"{workers.config.database_prefix}_trackers", run)[sender]
+    said = [e.get("text") for e in events if e.get("event") == "user"]
+    assert said == ["my card is [card number removed]", "[card number removed]"]
+    assert "4111 1111" not in str(events) and "1111 1111" not in str(events)
