@@ -105,11 +105,11 @@ soak: $(MODEL) ## 200 customers for 5 min on the production profile while Rasa, 
 	$(PY) -m bench.reliability
 
 lint: $(INSTALLED) ## ruff
-	$(PY) -m ruff check bot actions tests bench
+	$(PY) -m ruff check bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
 format: $(INSTALLED) ## Format and fix with ruff
-	$(PY) -m ruff format bot actions tests bench
-	$(PY) -m ruff check --fix bot actions tests bench
+	$(PY) -m ruff format bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff check --fix bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa fixes
 	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bench

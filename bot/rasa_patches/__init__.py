@@ -3,7 +3,9 @@
 ``apply_all()`` runs in every Rasa process: ``bot/channels/__init__.py`` calls
 it, and Rasa imports that package for the channels in credentials.yml. Every
 module says what was wrong, how it was found and what changes; docs/deploy.md
-and docs/performance.md give the figures.
+and docs/performance.md give the figures. Every module also declares its
+``PATCH``: the Rasa it was written for and what it replaces, checked before
+anything is applied (``guard.py``); ``PATCHES`` is the order they go in.
 
 - ``speedups``: the action-response schema is compiled once, not per response.
 - ``graph_runner``: prediction graphs run in a precomputed order instead of through dask.
@@ -26,6 +28,9 @@ and docs/performance.md give the figures.
 
 from __future__ import annotations
 
+import logging
+from typing import List, Tuple
+
 from bot.rasa_patches import (
     broker_redelivery,
     cut_off_confirmations,
@@ -45,30 +50,46 @@ from bot.rasa_patches import (
     store_then_stream,
     tracker_cache,
 )
+from bot.rasa_patches.guard import DISABLED_VARIABLE, Patch, check, disabled_from_env, enabled, installed_rasa_version
 
-_applied = False
+logger = logging.getLogger(__name__)
+
+# The order they are applied in: a patch that wraps another's replacement comes after it.
+PATCHES: Tuple[Patch, ...] = (
+    speedups.PATCH,
+    graph_runner.PATCH,
+    rule_lookup.PATCH,
+    state_memo.PATCH,
+    gc_tuning.PATCH,
+    idempotent_messages.PATCH,
+    durable_trackers.PATCH,
+    store_then_stream.PATCH,
+    tracker_cache.PATCH,  # wraps store_then_stream's retrieve and save
+    sqlite_wal.PATCH,
+    broker_redelivery.PATCH,
+    durable_exchange.PATCH,
+    cut_off_confirmations.PATCH,  # wraps durable_exchange's connect
+    pooled_endpoints.PATCH,
+    failed_actions.PATCH,
+    slot_copy.PATCH,
+    empty_domain.PATCH,
+)
+
+_applied: List[str] | None = None
 
 
-def apply_all() -> None:
-    """Idempotent: a second call changes nothing."""
+def apply_all() -> List[str]:
+    """Check every enabled patch against the installed Rasa, then apply them in order; returns their names.
+    ``PatchMismatch`` when Rasa is not what a patch was written for. Idempotent: a second call changes nothing."""
     global _applied
-    if _applied:
-        return
-    speedups.apply()
-    graph_runner.apply()
-    rule_lookup.apply()
-    state_memo.apply()
-    gc_tuning.apply()
-    idempotent_messages.apply()
-    durable_trackers.apply()
-    store_then_stream.apply()
-    tracker_cache.apply()  # wraps store_then_stream's retrieve and save
-    sqlite_wal.apply()
-    broker_redelivery.apply()
-    durable_exchange.apply()
-    cut_off_confirmations.apply()  # wraps durable_exchange's connect
-    pooled_endpoints.apply()
-    failed_actions.apply()
-    slot_copy.apply()
-    empty_domain.apply()
-    _applied = True
+    if _applied is not None:
+        return _applied
+    chosen = enabled(PATCHES, disabled_from_env())
+    check(chosen, installed_rasa_version())
+    for patch in chosen:
+        patch.apply()
+    _applied = [patch.name for patch in chosen]
+    left_out = [patch.name for patch in PATCHES if patch.name not in _applied]
+    if left_out:
+        logger.warning("Rasa patches left out (%s): %s", DISABLED_VARIABLE, ", ".join(left_out))
+    return _applied

@@ -45,6 +45,7 @@ from typing import Any, Dict, Set
 
 from rasa.core.brokers.pika import PikaEventBroker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
 from bot.rasa_patches.log_summary import PeriodicSummary
 
 logger = logging.getLogger(__name__)
@@ -167,3 +168,15 @@ def apply() -> None:
     PikaEventBroker._publish = publish_confirmed_or_kept
     PikaEventBroker._publish_unpublished_messages = on_reconnect
     PikaEventBroker.close = close_without_retries
+
+
+PATCH = Patch(
+    name="broker_redelivery",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.brokers.pika:PikaEventBroker._publish": "9f76ab9c1448db88",
+        "rasa.core.brokers.pika:PikaEventBroker._publish_unpublished_messages": "575374988db3744c",
+        "rasa.core.brokers.pika:PikaEventBroker.close": "2e8756c648e3b7b1",
+    },
+    apply=apply,
+)

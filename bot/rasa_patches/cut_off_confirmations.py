@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict
 from aiormq.exceptions import AMQPError
 from rasa.core.brokers.pika import PikaEventBroker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
 from bot.rasa_patches.log_summary import SUMMARY_EVERY_S, PeriodicSummary
 
 logger = logging.getLogger(__name__)
@@ -93,3 +94,13 @@ def apply() -> None:
         await inner_connect(self)
 
     PikaEventBroker.connect = connect_quietly
+
+
+PATCH = Patch(
+    name="cut_off_confirmations",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.brokers.pika:PikaEventBroker.connect": "8a66ba6cd694cede",
+    },
+    apply=apply,
+)

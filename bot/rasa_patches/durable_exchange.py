@@ -24,6 +24,8 @@ import aio_pika
 import aiormq
 from rasa.core.brokers.pika import PikaEventBroker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,3 +59,14 @@ async def connect_returning_unrouted(self: PikaEventBroker) -> None:
 def apply() -> None:
     PikaEventBroker._set_up_exchange = set_up_durable_exchange
     PikaEventBroker.connect = connect_returning_unrouted
+
+
+PATCH = Patch(
+    name="durable_exchange",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.brokers.pika:PikaEventBroker._set_up_exchange": "80878ac43b04bc46",
+        "rasa.core.brokers.pika:PikaEventBroker.connect": "8a66ba6cd694cede",
+    },
+    apply=apply,
+)

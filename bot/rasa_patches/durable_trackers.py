@@ -18,6 +18,8 @@ from typing import Any, Iterable
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 logger = logging.getLogger(__name__)
 
 
@@ -64,3 +66,16 @@ def apply() -> None:
     FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
     FailSafeTrackerStore.save = save
     FailSafeTrackerStore.keys = keys
+
+
+PATCH = Patch(
+    name="durable_trackers",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.tracker_store:FailSafeTrackerStore.retrieve": "35d77318b0cc7977",
+        "rasa.core.tracker_store:FailSafeTrackerStore.retrieve_full_tracker": "5272a6be0919b511",
+        "rasa.core.tracker_store:FailSafeTrackerStore.save": "8426dc08f58d7110",
+        "rasa.core.tracker_store:FailSafeTrackerStore.keys": "2383a042130a7ce5",
+    },
+    apply=apply,
+)

@@ -15,6 +15,8 @@ from typing import Any, Dict
 
 from rasa.shared.core.domain import Domain
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 
 @lru_cache(maxsize=1)
 def empty_domain_dict() -> Dict[str, Any]:
@@ -27,3 +29,13 @@ def is_empty(self: Domain) -> bool:
 
 def apply() -> None:
     Domain.is_empty = is_empty
+
+
+PATCH = Patch(
+    name="empty_domain",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.shared.core.domain:Domain.is_empty": "884be90ef485f1d2",
+    },
+    apply=apply,
+)

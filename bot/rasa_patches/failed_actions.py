@@ -26,6 +26,8 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_action_failed"
@@ -70,3 +72,14 @@ async def run_action_or_apologise(self: MessageProcessor, action: Any, tracker: 
 def apply() -> None:
     RemoteAction.run = remote_run_noting_failure
     MessageProcessor._run_action = run_action_or_apologise
+
+
+PATCH = Patch(
+    name="failed_actions",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.actions.action:RemoteAction.run": "ccabf6f1160d527a",
+        "rasa.core.processor:MessageProcessor._run_action": "6d383d0179ef1187",
+    },
+    apply=apply,
+)

@@ -18,6 +18,8 @@ from typing import Any
 
 from rasa.core.agent import Agent
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 logger = logging.getLogger(__name__)
 
 _rasa_load_model = Agent.load_model
@@ -32,3 +34,13 @@ def load_model_then_freeze(self: Agent, *args: Any, **kwargs: Any) -> None:
 
 def apply() -> None:
     Agent.load_model = load_model_then_freeze
+
+
+PATCH = Patch(
+    name="gc_tuning",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.agent:Agent.load_model": "f4c1ab4c5c7af634",
+    },
+    apply=apply,
+)

@@ -18,6 +18,8 @@ from typing import Any, Dict, List, Tuple
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 _rasa_run = DaskGraphRunner.run
 
 Plan = List[Tuple[str, Tuple[str, ...]]]  # (node, names of what it needs), dependencies first
@@ -58,3 +60,13 @@ def run_in_order(self: DaskGraphRunner, inputs: Dict[str, Any] | None = None,
 
 def apply() -> None:
     DaskGraphRunner.run = run_in_order
+
+
+PATCH = Patch(
+    name="graph_runner",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.engine.runner.dask:DaskGraphRunner.run": "45f0f52f574f3aa9",
+    },
+    apply=apply,
+)

@@ -22,6 +22,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
 from bot.rasa_patches.tracker_cache import current_tracker
 
 logger = logging.getLogger(__name__)
@@ -48,3 +49,13 @@ async def handle_message_once(self: MessageProcessor, message: UserMessage) -> L
 
 def apply() -> None:
     MessageProcessor.handle_message = handle_message_once
+
+
+PATCH = Patch(
+    name="idempotent_messages",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.processor:MessageProcessor.handle_message": "0c41d4780d2d4676",
+    },
+    apply=apply,
+)

@@ -52,6 +52,8 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 KEEPALIVE_S = 2.0  # below Sanic's default KEEP_ALIVE_TIMEOUT of 5 s
 
 SessionKey = Tuple[Any, ...]
@@ -196,3 +198,14 @@ def register_and_close_sessions_on_stop(input_channels: Any, app: Any, route: st
 def apply() -> None:
     EndpointConfig.request = request_on_kept_session
     rasa_channels.register = register_and_close_sessions_on_stop
+
+
+PATCH = Patch(
+    name="pooled_endpoints",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.utils.endpoints:EndpointConfig.request": "ccdb778aed8208e2",
+        "rasa.core.channels.channel:register": "f6dc783f1ad3638e",
+    },
+    apply=apply,
+)

@@ -27,6 +27,8 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.generator import State
 from rasa.shared.nlu.constants import ACTION_NAME
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 
 @dataclass(frozen=True)
 class RuleIndex:
@@ -82,3 +84,13 @@ def possible_keys(self: RulePolicy, lookup: Dict[str, str], states: List[State])
 
 def apply() -> None:
     RulePolicy._get_possible_keys = possible_keys
+
+
+PATCH = Patch(
+    name="rule_lookup",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.policies.rule_policy:RulePolicy._get_possible_keys": "2915fd81711e194c",
+    },
+    apply=apply,
+)

@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from rasa.shared.core.slots import Slot
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 S = TypeVar("S", bound=Slot)
 
 
@@ -29,3 +31,13 @@ def shallow_copy(slot: S) -> S:
 
 def apply() -> None:
     Slot.__copy__ = shallow_copy
+
+
+PATCH = Patch(
+    name="slot_copy",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.shared.core.slots:Slot.__copy__": "absent",
+    },
+    apply=apply,
+)

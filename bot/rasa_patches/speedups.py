@@ -28,6 +28,8 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 _RESPONSE_VALIDATOR: Any = None
 
 
@@ -95,3 +97,13 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 def apply() -> None:
     """Idempotent: patching twice changes nothing."""
     RemoteAction._validate_action_result = validate_action_result
+
+
+PATCH = Patch(
+    name="speedups",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.actions.action:RemoteAction._validate_action_result": "f8cdb4be68123961",
+    },
+    apply=apply,
+)

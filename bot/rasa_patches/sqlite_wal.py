@@ -21,6 +21,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool, QueuePool
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 _rasa_init = SQLTrackerStore.__init__
 
 
@@ -53,3 +55,13 @@ def init_with_pooled_sqlite(self: SQLTrackerStore, *args: Any, **kwargs: Any) ->
 
 def apply() -> None:
     SQLTrackerStore.__init__ = init_with_pooled_sqlite
+
+
+PATCH = Patch(
+    name="sqlite_wal",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.tracker_store:SQLTrackerStore.__init__": "64e704d159dfa35b",
+    },
+    apply=apply,
+)

@@ -32,6 +32,8 @@ from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.generator import State
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
+
 _rasa_past_states = DialogueStateTracker.past_states
 _MEMO = "_triage_past_states"  # on a tracker: (version, {arguments: states})
 _REPLAYS = "_triage_replays"  # on a tracker: {arguments: Replay}
@@ -130,3 +132,13 @@ def past_states_once(self: DialogueStateTracker, domain: Domain, omit_unset_slot
 
 def apply() -> None:
     DialogueStateTracker.past_states = past_states_once
+
+
+PATCH = Patch(
+    name="state_memo",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.shared.core.trackers:DialogueStateTracker.past_states": "5463eefb5c69d27f",
+    },
+    apply=apply,
+)

@@ -27,6 +27,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
 from bot.rasa_patches.plain_sql import driver_sql, events_table
 
 _rasa_retrieve = SQLTrackerStore.retrieve
@@ -83,3 +84,14 @@ async def store_then_stream(self: SQLTrackerStore, tracker: DialogueStateTracker
 def apply() -> None:
     SQLTrackerStore.retrieve = retrieve_noting_count
     SQLTrackerStore.save = store_then_stream
+
+
+PATCH = Patch(
+    name="store_then_stream",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.tracker_store:SQLTrackerStore.retrieve": "0d99846daced97d3",
+        "rasa.core.tracker_store:SQLTrackerStore.save": "57165e46eab3de08",
+    },
+    apply=apply,
+)

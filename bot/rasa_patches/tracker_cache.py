@@ -35,6 +35,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_patches.guard import RASA_3_6, Patch
 from bot.rasa_patches.plain_sql import events_table, pooled_scalar
 from bot.rasa_patches.store_then_stream import STORED_EVENTS
 
@@ -182,3 +183,15 @@ def apply() -> None:
     _inner_retrieve, _inner_save = SQLTrackerStore.retrieve, SQLTrackerStore.save
     SQLTrackerStore.retrieve = retrieve_through_cache
     SQLTrackerStore.save = save_into_cache
+
+
+PATCH = Patch(
+    name="tracker_cache",
+    rasa_versions=RASA_3_6,
+    replaces={
+        "rasa.core.tracker_store:SQLTrackerStore.retrieve": "0d99846daced97d3",
+        "rasa.core.tracker_store:SQLTrackerStore.save": "57165e46eab3de08",
+    },
+    requires=("store_then_stream",),
+    apply=apply,
+)

@@ -1,0 +1,148 @@
+"""What each patch replaces, for which Rasa, and the check that refuses to start when that has changed.
+
+Every patch module declares a ``PATCH``: the Rasa versions it was written for and, for each function it
+replaces, a fingerprint of that function's source in the Rasa it was written against. Before any patch is
+applied, the installed Rasa's version and the source of every replaced function are checked against those
+declarations; a difference stops the Rasa process with the patch's name and what changed, because a patch
+over code it was not written for either does nothing (a renamed target) or silently overrides new behaviour.
+
+``RASA_PATCHES_DISABLED=name,name`` (or ``all``) starts without those patches, unchecked; a patch that
+requires a disabled one is left out with it. docs/rasa-upgrade.md is the checklist for a new Rasa:
+``python -m bot.rasa_patches.guard`` prints what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, List, Mapping, Sequence, Tuple
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+RASA_3_6 = ">=3.6.21,<3.7"  # what every patch here was written and measured on
+ABSENT = "absent"  # the patch adds what Rasa does not define there
+UNREADABLE = "unreadable"
+DISABLED_VARIABLE = "RASA_PATCHES_DISABLED"
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    rasa_versions: str
+    replaces: Mapping[str, str]  # "module:Class.attribute" -> fingerprint of Rasa's source there
+    requires: Tuple[str, ...] = ()  # patches it builds on (it wraps what they put in place)
+    apply: Callable[[], None] = field(default=lambda: None, compare=False)
+
+
+class PatchMismatch(RuntimeError):
+    """The installed Rasa is not the one a patch was written for."""
+
+
+def resolve(target: str) -> Any:
+    """The object at ``module:Qual.name`` as defined there (a class's own attribute, not an inherited one);
+    ``ABSENT`` when it is not defined."""
+    module_name, _, qualname = target.partition(":")
+    owner: Any = importlib.import_module(module_name)
+    *path, attribute = qualname.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    namespace = vars(owner)
+    if attribute not in namespace:
+        return ABSENT
+    found = namespace[attribute]
+    if isinstance(found, property):
+        found = found.fget
+    return getattr(found, "__func__", found)
+
+
+def fingerprint(target: str) -> str:
+    found = resolve(target)
+    if found is ABSENT:
+        return ABSENT
+    try:
+        source = inspect.getsource(found)
+    except (OSError, TypeError):  # replaced by code with no source file: not what the patch was written against
+        return UNREADABLE
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def installed_rasa_version() -> str:
+    import rasa
+
+    return str(rasa.__version__)
+
+
+def problems(patch: Patch, rasa_version: str) -> List[str]:
+    """What differs between the Rasa ``patch`` was written for and this one; empty when nothing does."""
+    found = []
+    if Version(rasa_version) not in SpecifierSet(patch.rasa_versions):
+        found.append(f"written for Rasa {patch.rasa_versions}, this is {rasa_version}")
+    for target, expected in patch.replaces.items():
+        try:
+            actual = fingerprint(target)
+        except (ImportError, AttributeError) as error:
+            found.append(f"{target} cannot be found ({type(error).__name__}: {error})")
+            continue
+        if actual != expected:
+            what = "is no longer defined" if actual == ABSENT else "is now defined" if expected == ABSENT else (
+                f"has changed (source fingerprint {actual}, written against {expected})")  # fmt: skip
+            found.append(f"{target} {what}")
+    return found
+
+
+def disabled_from_env(environ: Mapping[str, str] = os.environ) -> set:
+    raw = environ.get(DISABLED_VARIABLE, "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def enabled(patches: Sequence[Patch], disabled: Iterable[str]) -> List[Patch]:
+    """The patches to apply, in order: not disabled, and not building on one that is."""
+    off = set(disabled)
+    if "all" in off:
+        return []
+    kept: List[Patch] = []
+    for patch in patches:
+        if patch.name in off or any(required in off for required in patch.requires):
+            off.add(patch.name)
+            continue
+        kept.append(patch)
+    return kept
+
+
+def check(patches: Sequence[Patch], rasa_version: str) -> None:
+    """Raise ``PatchMismatch`` naming every patch whose Rasa has changed. Call before applying any patch:
+    the fingerprints are of Rasa's own code."""
+    report = {patch.name: problems(patch, rasa_version) for patch in patches}
+    report = {name: found for name, found in report.items() if found}
+    if report:
+        lines = [f"  {name}: {'; '.join(found)}" for name, found in report.items()]
+        raise PatchMismatch(
+            "Rasa is not the version these patches were written for, so the server will not start:\n"
+            + "\n".join(lines)
+            + f"\nRe-verify each patch (docs/rasa-upgrade.md), or start without it: "
+            f"{DISABLED_VARIABLE}={','.join(report)}"
+        )
+
+
+def main(argv: List[str] | None = None) -> int:
+    """Print each patch's targets and whether the installed Rasa still matches (exit 1 if not)."""
+    from bot.rasa_patches import PATCHES
+
+    version, status = installed_rasa_version(), 0
+    print(f"Rasa {version}")
+    for patch in PATCHES:
+        found = problems(patch, version)
+        status |= bool(found)
+        print(f"{patch.name}: {'ok' if not found else '; '.join(found)}")
+        for target in patch.replaces:
+            print(f"    {target} {fingerprint(target)}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
