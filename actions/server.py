@@ -38,7 +38,9 @@ OPEN_PATHS = frozenset({"/health"})
 
 # What a slot of each type may hold (domain.yml): anything else in an action call is not from Rasa.
 SLOT_VALUE_TYPES: Dict[str, Tuple[type, ...]] = {
-    "text": (str,), "categorical": (str,), "bool": (bool,), "float": (int, float), "list": (list,),
+    # Rasa fills a bool or float slot from text as it is ("/affirm{...}" typed, a from_text mapping): the forms
+    # read such text themselves, so a string there is Rasa's doing, not a malformed call.
+    "text": (str,), "categorical": (str,), "bool": (bool, str), "float": (int, float, str), "list": (list,),
     "any": (str, int, float, bool, list, dict),
 }  # fmt: skip
 

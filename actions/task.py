@@ -24,6 +24,16 @@ from actions.turn import TurnScoped
 logger = logging.getLogger(__name__)
 
 
+def said_this_turn(tracker: Tracker) -> bool:
+    """Whether the bot has already said something since the customer's last message (a form's explanation)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return False
+
+
 class TaskAction(TurnScoped, Action, ABC):
     """Runs ``perform``; a ``BackendError`` is answered with its response."""
 
@@ -61,7 +71,8 @@ class OrderTaskAction(TaskAction, ABC):
                 # The look-up met an outage: say so, and let the next try start afresh.
                 dispatcher.utter_message(response="utter_backend_unavailable")
                 return [SlotSet("handoff_reason", HANDOFF_REASON_BACKEND), SlotSet("backend_down", None)]
-            if not ownership_locked(tracker):
+            if not (ownership_locked(tracker) and said_this_turn(tracker)):
+                # Locked in an earlier turn, the form ends without a word: never leave the customer in silence.
                 dispatcher.utter_message(response="utter_not_verified")
             return self.cleanup()
         return await super().run(dispatcher, tracker, domain)
@@ -80,8 +91,8 @@ class ProvenTaskAction(TaskAction, ABC):
 
     @staticmethod
     def locked_out(tracker: Tracker) -> bool:
-        """The form stopped at a lock-out and has said so."""
-        return tracker.get_slot("handoff_reason") == HANDOFF_REASON_LOCKED_OUT
+        """The form stopped at a lock-out this turn and has said so."""
+        return tracker.get_slot("handoff_reason") == HANDOFF_REASON_LOCKED_OUT and said_this_turn(tracker)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if self.proven(tracker):

@@ -95,9 +95,18 @@ def has_card_number(text: str) -> bool:
     return redact_card_numbers(text)[1]
 
 
-# The digits a message starts with (before any letter), and those it ends with (after the last letter).
-_LEADING_DIGITS = re.compile(f"^[^A-Za-z\\d]*?(\\d(?:{_SEPARATOR}\\d)*)")
-_TRAILING_DIGITS = re.compile(f"(?<![+\\d])(\\d(?:{_SEPARATOR}\\d)*)[^A-Za-z\\d]*$")
+# The digits a message starts with (before any letter), and those it ends with (after the last letter); a run
+# written from "+" is a phone number.
+_LEADING_DIGITS = re.compile(f"^[^A-Za-z\\d+]*(\\+?)(\\d(?:{_SEPARATOR}\\d)*)")
+_TRAILING_DIGITS = re.compile(f"(\\+?)(\\d(?:{_SEPARATOR}\\d)*)[^A-Za-z\\d]*$")
+
+
+def _typed_like_a_card(groups: List[int]) -> bool:
+    """How people type a card in parts: groups of four (the last may be shorter), Amex's 4-6-5, or each half
+    unbroken. Phone numbers (3-3-4, 4-3-4...) typed one after the other are not read as a card."""
+    if len(groups) == 2 or groups == [4, 6, 5]:
+        return True
+    return all(size == 4 for size in groups[:-1]) and 1 <= groups[-1] <= 4
 
 
 def card_split_across(previous: str, current: str) -> Tuple[str, str] | None:
@@ -105,13 +114,14 @@ def card_split_across(previous: str, current: str) -> Tuple[str, str] | None:
     1111", then "1111 1111"): neither half is a card, together they are. Returns the digits ending ``previous``
     and those starting ``current``, to remove from both; None when the two hold no card between them."""
     tail, head = _TRAILING_DIGITS.search(previous or ""), _LEADING_DIGITS.search(current or "")
-    if tail is None or head is None:
+    if tail is None or head is None or tail.group(1) or head.group(1):
         return None
-    first, second = tail.group(1), head.group(1)
+    first, second = tail.group(2), head.group(2)
     joined = f"{first} {second}"
     for run in _DIGIT_RUN.finditer(joined):
-        if any(start < len(first) < end for start, end in _card_spans(run)):
-            return first, second
+        for start, end in _card_spans(run):
+            if start < len(first) < end and _typed_like_a_card([len(g) for g in _GROUP.findall(joined[start:end])]):
+                return first, second
     return None
 
 

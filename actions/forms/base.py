@@ -69,6 +69,17 @@ class TriageFormValidation(TurnScoped, FormValidationAction, ABC):
         return self.accept(slot, cleaned, tracker)
 
     @staticmethod
+    def being_validated(tracker: Tracker, slot: str) -> bool:
+        """Whether ``slot`` is among the slots this call validates (set since the customer's last message: a
+        value they just gave, or one Rasa passes on when the form starts with it already filled)."""
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                return False
+            if event.get("event") == "slot" and event.get("name") == slot:
+                return True
+        return False
+
+    @staticmethod
     def latest_text(tracker: Tracker) -> str:
         return (tracker.latest_message or {}).get("text") or ""
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backends.errors import BackendUnavailable
+from actions.backends.calls import off_loop
+from actions.backends.errors import BackendUnavailable, InvoiceNotFound
+from actions.backends.registry import billing_system
 from actions.forms.account import ProvesAccount
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
 from actions.limits.guard import proof_failed, proof_locked
-from actions.limits.rules import invoice_key
+from actions.limits.rules import invoice_key, order_key
 from actions.ownership import (
     HANDOFF_REASON_LOCKED_OUT,
     exhausted,
@@ -23,7 +25,23 @@ from actions.ownership import (
     tracker_identity,
 )
 from actions.settings import settings
-from actions.validators import describe_charge, parse_contact, parse_invoice_reference
+from actions.validators import describe_charge, parse_contact, parse_invoice_reference, parse_order_number
+
+
+async def invoice_subjects(reference: str, tracker: Tracker) -> Tuple[str, ...]:
+    """What a guess at an invoice's contact is counted against: the invoice, the order it is for (the same
+    count as guesses through the order look-up, so neither route adds guesses to the other) and the sender.
+    A reference that is an order number counts against that order whether or not it has an invoice."""
+    keys = [invoice_key(reference), sender_key(tracker)]
+    order_number = parse_order_number(reference)
+    try:
+        invoice = await off_loop(billing_system().find_invoice, reference)
+        keys += [invoice_key(invoice.number), order_key(invoice.order_number)]
+    except InvoiceNotFound:
+        pass
+    if order_number:
+        keys.append(order_key(order_number))
+    return tuple(dict.fromkeys(keys))
 
 
 class ValidateInvoiceForm(TriageFormValidation):
@@ -64,8 +82,8 @@ class ValidateInvoiceForm(TriageFormValidation):
         reference = tracker.get_slot("invoice_reference")
         if not reference:
             return self.accept("customer_contact", contact.value, tracker)
-        keys = (invoice_key(reference), sender_key(tracker))
         try:
+            keys = await invoice_subjects(reference, tracker)
             if await proof_locked(*keys):
                 dispatcher.utter_message(response="utter_proof_locked")
                 return {"customer_contact": None, "failed_attempts": exhausted(tracker, "customer_contact"),

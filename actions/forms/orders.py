@@ -82,8 +82,8 @@ class ValidateOrderLookupForm(TriageFormValidation):
         if identity and await proves_ownership(number, identity):
             return identity
         typed = parse_contact(tracker.get_slot("customer_contact") or "")
-        if typed is None:
-            return None
+        if typed is None or self.being_validated(tracker, "customer_contact"):
+            return None  # checked by validate_customer_contact in this same call: one guess, counted once
         verdict = await self._check_guess(number, typed, tracker, dispatcher)
         return typed if verdict is True else verdict or None
 

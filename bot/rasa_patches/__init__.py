@@ -50,7 +50,15 @@ from bot.rasa_patches import (
     store_then_stream,
     tracker_cache,
 )
-from bot.rasa_patches.guard import DISABLED_VARIABLE, Patch, check, disabled_from_env, enabled, installed_rasa_version
+from bot.rasa_patches.guard import (
+    DISABLED_VARIABLE,
+    Patch,
+    apply_in_order,
+    check,
+    disabled_from_env,
+    enabled,
+    installed_rasa_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +94,7 @@ def apply_all() -> List[str]:
         return _applied
     chosen = enabled(PATCHES, disabled_from_env())
     check(chosen, installed_rasa_version())
-    for patch in chosen:
-        patch.apply()
+    apply_in_order(chosen)
     _applied = [patch.name for patch in chosen]
     left_out = [patch.name for patch in PATCHES if patch.name not in _applied]
     if left_out:

@@ -19,7 +19,7 @@ import inspect
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -37,6 +37,28 @@ class Patch:
     replaces: Mapping[str, str]  # "module:Class.attribute" -> fingerprint of Rasa's source there
     requires: Tuple[str, ...] = ()  # patches it builds on (it wraps what they put in place)
     apply: Callable[[], None] = field(default=lambda: None, compare=False)
+
+
+# Rasa's own objects at every replaced target, captured before any patch went in (for tests comparing a
+# patch with what it replaces), and which targets each applied patch actually changed.
+ORIGINALS: Dict[str, Any] = {}
+CHANGED: Dict[str, List[str]] = {}
+
+
+def original(target: str) -> Any:
+    """Rasa's object at ``target`` before the patches (what is there now when no patch replaced it)."""
+    return ORIGINALS[target] if target in ORIGINALS else resolve(target)
+
+
+def apply_in_order(patches: Sequence[Patch]) -> None:
+    """Apply each patch, noting Rasa's originals first and then what the patch changed."""
+    for patch in patches:
+        for target in patch.replaces:
+            ORIGINALS.setdefault(target, resolve(target))
+    for patch in patches:
+        before = {target: resolve(target) for target in patch.replaces}
+        patch.apply()
+        CHANGED[patch.name] = [target for target in patch.replaces if resolve(target) is not before[target]]
 
 
 class PatchMismatch(RuntimeError):

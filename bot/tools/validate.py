@@ -30,6 +30,8 @@ RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
 NO_EXAMPLES_NEEDED = re.compile(r"The intent '(EXTERNAL_\w+)' is listed in the domain file, but is not found")
 UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 RESPONSE_IN_CODE = re.compile(r"[\"'](utter_[a-z0-9_]+)[\"']")
+# Responses Rasa's own default actions send: action_default_fallback (config.yml's core fallback) says this one.
+RASA_DEFAULT_RESPONSES = {"utter_default"}
 
 
 def is_explained(message: str, used_elsewhere: Set[str]) -> bool:
@@ -129,7 +131,7 @@ def main() -> int:
     domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
     print("Running Rasa's data validation...", flush=True)
     rasa_ok, rasa_messages, used = rasa_warnings(["data"], "domain.yml", "config.yml")
-    code_responses = responses_named_in_code(code_naming_responses())
+    code_responses = responses_named_in_code(code_naming_responses()) | RASA_DEFAULT_RESPONSES
     explained = code_responses | form_questions(domain)
     remaining = [
         m

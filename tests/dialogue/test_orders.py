@@ -120,3 +120,12 @@ def test_stop_leaves_the_form(chat):
 def test_asking_for_a_person_mid_form_hands_off(chat):
     chat("where is my order")
     assert handed_over(texts(chat("let me talk to a human")))
+
+
+def test_another_order_checked_with_the_contact_already_given_is_one_guess_not_two(chat):
+    """Switching to someone else's order: the proven e-mail is tried once (one mismatch, counted once), not once
+    by each of the form's checks - which would offer a person after a single wrong answer."""
+    chat("where is my order 10024")
+    assert "Oak table lamp" in texts(chat("maria.keller@example.com"))
+    reply = texts(chat("what about order 10026?"))
+    assert reply.count("don't match") == 1 and "getting stuck" not in reply

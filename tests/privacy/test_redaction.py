@@ -79,6 +79,10 @@ def test_a_card_typed_over_two_messages_is_found_in_both(previous, current, halv
         ("4111 1111", "my card ends 1111 1111"),  # words first: not a continuation
         ("4111 1111 and", "1111 1111"),  # words after: not a continuation
         ("", "4111 1111 1111 1111"),
+        ("+44 555 201 4477", "555 000 1111"),  # a phone, then another: 555 201 4477 555 000 would pass Luhn
+        ("555 201 4477", "555 000 1111"),
+        ("5552014477", "5550001111"),
+        ("4111 1111", "+1 111 1111"),
     ],
 )
 def test_numbers_over_two_messages_that_make_no_card_are_left_alone(previous, current):

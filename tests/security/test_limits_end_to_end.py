@@ -59,19 +59,36 @@ def test_wrong_contacts_from_new_conversations_lock_the_order_even_for_the_right
         assert "don't match" in said[-1]
     said = conversation(stack, ["where is my order 10025?", "maria.keller@example.com"])
     assert LOCKED in said[-1]
-    assert not any("processing" in s.casefold() or "Travel mug" in s for s in said)
+    assert not any("processing" in s.casefold() or "towel" in s for s in said)
     # A restarted action server (a deploy, a crash) keeps the count: it lives in the limit store.
     stack.services["actions"].stop()
     stack.services["actions"].start().wait_until_up(__import__("time").monotonic() + 60)
     assert LOCKED in conversation(stack, ["where is my order 10025?", "maria.keller@example.com"])[-1]
+    # Asked again in the same conversation, the bot still answers (never silence), and reveals nothing.
+    said = conversation(stack, ["where is my order 10025?", "maria.keller@example.com", "where is order 10025"])
+    assert "team can help" in said[-1] and "towel" not in said[-1]
+    # The invoice route counts against the same order: it is locked there too.
+    assert LOCKED in conversation(stack, ["I need the invoice for order 10025", "maria.keller@example.com"])[-1]
     # Another order of the same customer is not locked by it.
     assert "don't match" not in conversation(stack, ["where is my order 10024?", "maria.keller@example.com"])[-1]
 
 
+def test_guesses_through_the_invoice_lock_the_order_for_every_route(stack):
+    """One count per order, whichever way it is asked about: an invoice by its number, by its order's number,
+    or the order itself."""
+    for n in range(DEFAULTS.failed_proofs):
+        assert "don't match" in conversation(stack, ["I need invoice INV-20931", f"inv{n}@example.com"])[-1]
+    for route in (["I need invoice INV-20931"], ["I need the invoice for order 10023"], ["where is my order 10023"]):
+        said = conversation(stack, [*route, "maria.keller@example.com"])
+        assert LOCKED in said[-1] and "INV-20931" not in said[-1].replace("invoice INV-20931", ""), route
+    sent = [m for m in Store(stack.config.reference_database).outbound_messages() if m["reference"] == "INV-20931"]
+    assert sent == []
+
+
 def test_a_sweep_of_order_numbers_learns_nothing(stack):
     """An order that does not exist and someone else's read the same, word for word."""
-    unknown = conversation(stack, ["where is order 99991", "tom.okafor@example.org"])
-    someone_elses = conversation(stack, ["where is order 10023", "tom.okafor@example.org"])
+    unknown = conversation(stack, ["where is order 99991", "maria.keller@example.com"])
+    someone_elses = conversation(stack, ["where is order 10061", "maria.keller@example.com"])
     assert "don't match" in unknown[-1] and unknown == someone_elses
 
 

@@ -1,0 +1,83 @@
+"""Does each patch's test notice when the patch is gone? (``make patch-mutations``)
+
+For every patch in ``bot/rasa_patches``, run the tests that cover it once with that patch disabled
+(``RASA_PATCHES_DISABLED``): they must fail. A patch whose tests still pass without it is not tested, whatever
+they say. Exit status 1 when any patch is not caught; ``--only name,name`` checks a few.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The tests that cover each patch (pytest node ids or files, with -k expressions after "::-k ").
+COVERED_BY: Dict[str, Sequence[str]] = {
+    "speedups": ["tests/test_rasa_patches.py::-k action_responses or shortcut_accepts"],
+    "graph_runner": ["tests/test_rasa_patches.py::-k graphs_run_in_order"],
+    "rule_lookup": ["tests/test_policy_speedups.py::-k shortcut_finds"],
+    "state_memo": ["tests/test_policy_speedups.py::-k past_states or resumes_the_replay"],
+    "gc_tuning": [],
+    "idempotent_messages": ["tests/test_rasa_patches.py::-k client_id"],
+    "durable_trackers": ["tests/test_rasa_patches.py::-k tracker_store_outage"],
+    "store_then_stream": ["tests/test_tracker_cache.py::-k plain_count or reuse_the_saved"],
+    "tracker_cache": ["tests/test_tracker_cache.py::-k reuse_the_saved or another_process or not_saved"],
+    "sqlite_wal": [],
+    "broker_redelivery": [],
+    "durable_exchange": [],
+    "cut_off_confirmations": ["tests/test_rasa_patches.py::-k cut_off_confirmations"],
+    "pooled_endpoints": ["tests/test_pooled_endpoints.py"],
+    "failed_actions": ["tests/test_failed_actions.py"],
+    "slot_copy": ["tests/test_rasa_patches.py::-k slot_copies"],
+    "empty_domain": ["tests/test_rasa_patches.py::-k empty_domain"],
+}
+
+
+def pytest_command(targets: Sequence[str]) -> List[str]:
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
+    for target in targets:
+        path, _, selection = target.partition("::-k ")
+        command.append(path)
+        if selection:
+            command += ["-k", selection]
+    return command
+
+
+def run(targets: Sequence[str], disabled: str) -> int:
+    env = {**os.environ, "RASA_PATCHES_DISABLED": disabled, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(pytest_command(targets), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return done.returncode
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated patch names")
+    args = parser.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(COVERED_BY)
+    untested, uncaught = [], []
+    for name in names:
+        targets = COVERED_BY[name]
+        if not targets:
+            untested.append(name)
+            print(f"{name:24s} NO TEST", flush=True)
+            continue
+        started = time.monotonic()
+        baseline = run(targets, "")
+        mutated = run(targets, name)
+        verdict = "caught" if baseline == 0 and mutated != 0 else "NOT CAUGHT" if baseline == 0 else "tests fail anyway"
+        if verdict != "caught":
+            uncaught.append(name)
+        print(f"{name:24s} {verdict} ({time.monotonic() - started:.0f} s)", flush=True)
+    print(f"\n{len(names) - len(untested) - len(uncaught)} of {len(names)} patches caught when removed; "
+          f"no test: {', '.join(untested) or 'none'}; not caught: {', '.join(uncaught) or 'none'}")  # fmt: skip
+    return 1 if untested or uncaught else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
