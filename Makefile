@@ -22,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PROFILE ?= embedded
 export PROFILE
 
-.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio fuzz soak lint format typecheck lock clean
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio fuzz soak patch-mutations lint format typecheck lock clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ bench: $(MODEL) $(STOCK_MODEL) $(WEBCHAT) ## Benchmark against stock Rasa; table
 
 fuzz: $(MODEL) $(CHROMIUM) $(WEBCHAT) ## 2,000 generated bad inputs at every endpoint of every process (make test runs a quick form)
 	FUZZ_PROBES=250 $(PY) -m pytest tests/fuzz -q
+
+patch-mutations: $(MODEL) ## Each Rasa patch disabled in turn: its tests must fail (bot/tools/patch_mutations.py, about 10 min)
+	$(PY) -m bot.tools.patch_mutations
 
 bench-ratio: $(MODEL) $(STOCK_MODEL) ## Only the interleaved ours / stock throughput ratio (about 5 min): run it before and after a change on the message path
 	$(PY) -m bench.run --ratio-only

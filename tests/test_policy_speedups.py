@@ -12,9 +12,14 @@ from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.launcher import ROOT
-from bot.rasa_patches import rule_lookup, state_memo
+from bot.rasa_patches import apply_all, rule_lookup, state_memo
+from bot.rasa_patches.guard import original
 
-_rasa_possible_keys = RulePolicy._get_possible_keys
+
+def rasa_possible_keys():
+    """Rasa's own ``_get_possible_keys``, as it was before the patches (this process has them applied)."""
+    apply_all()
+    return original("rasa.core.policies.rule_policy:RulePolicy._get_possible_keys")
 
 
 def rule_policy(agent: Agent) -> RulePolicy:
@@ -36,11 +41,13 @@ def test_the_shortcut_finds_the_keys_rasa_finds(agent_and_trackers):
     agent, trackers = agent_and_trackers
     policy, domain = rule_policy(agent), agent.domain
     checked = matched = 0
+    rasas = rasa_possible_keys()
+    assert rasas is not rule_lookup.possible_keys  # compared with Rasa's, not with itself
     for tracker in trackers:
         for prior, _ in tracker.generate_all_prior_trackers():
             states = policy._prediction_states(prior, domain, rule_only_data=policy._get_rule_only_data())
             for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
-                expected = _rasa_possible_keys(policy, lookup, states)
+                expected = rasas(policy, lookup, states)
                 assert rule_lookup.possible_keys(policy, lookup, states) == expected
                 checked += 1
                 matched += bool(expected)

@@ -39,20 +39,29 @@ COVERED_BY: Dict[str, Sequence[str]] = {
 }
 
 
-def pytest_command(targets: Sequence[str]) -> List[str]:
-    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
-    for target in targets:
-        path, _, selection = target.partition("::-k ")
-        command.append(path)
-        if selection:
-            command += ["-k", selection]
-    return command
+INSTALLED = "tests/rasa_patches/test_installed.py::-k {name}"  # test ids are the patch names
 
 
-def run(targets: Sequence[str], disabled: str) -> int:
+def targets_for(name: str) -> List[str]:
+    """The patch's own tests, and the check that it is in place (which any removal fails)."""
+    return [INSTALLED.format(name=name), *COVERED_BY[name]] if COVERED_BY[name] else []
+
+
+def pytest_command(target: str) -> List[str]:
+    path, _, selection = target.partition("::-k ")
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", path]
+    return command + (["-k", selection] if selection else [])
+
+
+def failing(targets: Sequence[str], disabled: str) -> List[str]:
+    """The targets whose tests fail with ``disabled`` patches left out (each in a fresh interpreter)."""
     env = {**os.environ, "RASA_PATCHES_DISABLED": disabled, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(pytest_command(targets), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    return done.returncode
+    found = []
+    for target in targets:
+        done = subprocess.run(pytest_command(target), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            found.append(target)
+    return found
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -62,19 +71,26 @@ def main(argv: List[str] | None = None) -> int:
     names = [n for n in args.only.split(",") if n] or list(COVERED_BY)
     untested, uncaught = [], []
     for name in names:
-        targets = COVERED_BY[name]
+        targets = targets_for(name)
         if not targets:
             untested.append(name)
             print(f"{name:24s} NO TEST", flush=True)
             continue
         started = time.monotonic()
-        baseline = run(targets, "")
-        mutated = run(targets, name)
-        verdict = "caught" if baseline == 0 and mutated != 0 else "NOT CAUGHT" if baseline == 0 else "tests fail anyway"
-        if verdict != "caught":
+        broken_anyway = failing(targets, "")
+        red = failing(targets, name)
+        if broken_anyway:
+            verdict = "tests fail with the patch in place"
+        elif len(red) == len(targets):
+            verdict = "caught by every test"
+        elif red:
+            verdict = f"caught by {len(red)} of {len(targets)} (not by: {', '.join(sorted(set(targets) - set(red)))})"
+        else:
+            verdict = "NOT CAUGHT"
+        if broken_anyway or not red:
             uncaught.append(name)
         print(f"{name:24s} {verdict} ({time.monotonic() - started:.0f} s)", flush=True)
-    print(f"\n{len(names) - len(untested) - len(uncaught)} of {len(names)} patches caught when removed; "
+    print(f"\n{len(names) - len(untested) - len(uncaught)} of {len(names)} patches caught when disabled; "
           f"no test: {', '.join(untested) or 'none'}; not caught: {', '.join(uncaught) or 'none'}")  # fmt: skip
     return 1 if untested or uncaught else 0
 
