@@ -79,8 +79,8 @@ validate: $(INSTALLED) $(SPACY_PIPELINE) ## rasa data validate; warnings fail
 test-nlu: $(MODEL) ## Held-out intent/entity reports and confusion matrices in results/nlu
 	$(PY) -m bot.tools.nlu_report --model $(MODEL) --out results/nlu
 
-test-stories: $(MODEL) ## Test stories; any wrong prediction fails
-	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+test-stories: $(MODEL) ## Test stories through the patched policies customers get; any wrong prediction fails
+	$(PY) -m bot.rasa_cli test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 record-stories: $(MODEL) ## Re-record test stories from tests/stories/conversations.yml (review the diff!)
 	$(PY) -m bot.tools.record_stories

@@ -69,3 +69,21 @@ def test_disabling_a_patch_leaves_out_those_built_on_it():
     assert "store_then_stream" not in names and "tracker_cache" not in names and "sqlite_wal" in names
     assert enabled(PATCHES, {"all"}) == []
     assert [p.name for p in enabled(PATCHES, set())] == [p.name for p in PATCHES]
+
+
+def test_rasas_command_line_runs_with_the_patches_applied():
+    """``python -m bot.rasa_cli`` (how test stories run) applies every patch, then hands over to Rasa's CLI."""
+    probe = """
+        import sys
+        from unittest import mock
+        import rasa.__main__
+        from bot.rasa_patches import PATCHES
+        from bot.rasa_patches.guard import CHANGED
+        import bot.rasa_cli
+        with mock.patch.object(rasa.__main__, "main", lambda: print("rasa main with", len(CHANGED), "patches")):
+            bot.rasa_cli.main()
+        assert len(CHANGED) == len(PATCHES)
+    """
+    done = python(probe)
+    assert done.returncode == 0, done.stderr
+    assert f"rasa main with {len(PATCHES)} patches" in done.stdout
