@@ -21,11 +21,12 @@ from actions.handoff import hand_over
 from actions.limits.guard import reserve_mail
 from actions.replies import HANDOFF_REASON_BACKEND
 from actions.task import AccountTaskAction, TaskAction
+from handoff.reasons import HandoffReason
 
-HANDOFF_REASON_LOCKED = "account_locked"
-HANDOFF_REASON_PRIVACY = "privacy_request"
-HANDOFF_REASON_PRIVACY_UNVERIFIED = "privacy_request_unverified"
-HANDOFF_REASON_MAIL_LIMIT = "mail_limit"
+HANDOFF_REASON_LOCKED = HandoffReason.ACCOUNT_LOCKED.value
+HANDOFF_REASON_PRIVACY = HandoffReason.PRIVACY_REQUEST.value
+HANDOFF_REASON_PRIVACY_UNVERIFIED = HandoffReason.PRIVACY_REQUEST_UNVERIFIED.value
+HANDOFF_REASON_MAIL_LIMIT = HandoffReason.MAIL_LIMIT.value
 
 
 def mail_subject(customer: Customer | None, tracker: Tracker) -> str:

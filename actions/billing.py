@@ -16,10 +16,11 @@ from actions.charges import match_charge
 from actions.limits.guard import reserve_mail
 from actions.order_facts import human_date
 from actions.task import AccountTaskAction, InvoiceTaskAction
+from handoff.reasons import HandoffReason
 
-HANDOFF_REASON_DISPUTE = "disputed_charge"
-HANDOFF_REASON_DISPUTE_UNVERIFIED = "disputed_charge_unverified"
-HANDOFF_REASON_MAIL_LIMIT = "mail_limit"
+HANDOFF_REASON_DISPUTE = HandoffReason.DISPUTED_CHARGE.value
+HANDOFF_REASON_DISPUTE_UNVERIFIED = HandoffReason.DISPUTED_CHARGE_UNVERIFIED.value
+HANDOFF_REASON_MAIL_LIMIT = HandoffReason.MAIL_LIMIT.value
 
 
 class ActionInvoiceRequest(InvoiceTaskAction):

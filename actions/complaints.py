@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import hand_over
 from actions.turn import TurnScoped
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
+from handoff.reasons import HandoffReason
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import user_turns
 
@@ -25,4 +26,4 @@ class ActionHandleComplaint(TurnScoped, Action):
             dispatcher.utter_message(response="utter_sorry_passing_on")
             return await hand_over(dispatcher, tracker, REASON_FRUSTRATION)
         dispatcher.utter_message(response="utter_complaint")
-        return [SlotSet("handoff_reason", "complaint")]
+        return [SlotSet("handoff_reason", HandoffReason.COMPLAINT.value)]

@@ -19,11 +19,12 @@ from actions.handoff import hand_over
 from actions.settings import DialogueSettings, settings
 from actions.turn import TurnScoped
 from handoff.policy import REASON_FRUSTRATION, should_escalate_without_asking
+from handoff.reasons import HandoffReason
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import user_turns
 
 FALLBACK_INTENT = "nlu_fallback"
-HANDOFF_REASON_LOW_CONFIDENCE = "low_confidence"
+HANDOFF_REASON_LOW_CONFIDENCE = HandoffReason.LOW_CONFIDENCE.value
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ from actions.backends.calls import off_loop
 from actions.turn import TurnScoped
 from handoff.hours import describe_opening, is_open
 from handoff.policy import decide
+from handoff.reasons import HandoffReason
 from handoff.runtime import ticket_store
 from handoff.settings import settings as handoff_settings
 from handoff.ticket import build_ticket, user_turns
 
 audit = logging.getLogger("audit.handoff")
 
-HANDOFF_REASON_REQUESTED = "customer_request"
+HANDOFF_REASON_REQUESTED = HandoffReason.CUSTOMER_REQUEST.value
 
 
 def escalation_reason(tracker: Tracker) -> str:

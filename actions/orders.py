@@ -15,8 +15,9 @@ from actions.backends.models import OrderState
 from actions.backends.registry import order_system
 from actions.order_facts import human_date, order_variables, status_response
 from actions.task import OrderTaskAction
+from handoff.reasons import HandoffReason
 
-HANDOFF_REASON_LATE = "order_late"
+HANDOFF_REASON_LATE = HandoffReason.ORDER_LATE.value
 
 
 class ActionOrderStatus(OrderTaskAction):

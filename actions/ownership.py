@@ -13,9 +13,10 @@ from actions.forms.base import failure_counts
 from actions.limits.rules import address_key
 from actions.settings import settings
 from actions.validators import Contact, phone_number
+from handoff.reasons import HandoffReason
 
-HANDOFF_REASON_OWNERSHIP = "ownership_failed"
-HANDOFF_REASON_LOCKED_OUT = "proof_locked"
+HANDOFF_REASON_OWNERSHIP = HandoffReason.OWNERSHIP_FAILED.value
+HANDOFF_REASON_LOCKED_OUT = HandoffReason.PROOF_LOCKED.value
 # Channels whose sender id is the customer's phone number, vouched for by the carrier.
 PHONE_IDENTITY_CHANNELS = {"sms", "rcs"}
 

@@ -16,8 +16,9 @@ from actions.backends.errors import (
     OrderNotFound,
     OutsideReturnWindow,
 )
+from handoff.reasons import HandoffReason
 
-HANDOFF_REASON_BACKEND = "backend_failure"
+HANDOFF_REASON_BACKEND = HandoffReason.BACKEND_FAILURE.value
 
 _RESPONSES: Dict[Type[BackendError], str] = {
     OrderNotFound: "utter_unknown_order_number",

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
+from handoff.reasons import HandoffReason
 from handoff.settings import FrustrationSettings, HandoffSettings
 
-REASON_FRUSTRATION = "frustration"
+REASON_FRUSTRATION = HandoffReason.FRUSTRATION.value
 
 
 @dataclass(frozen=True)

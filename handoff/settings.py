@@ -10,6 +10,7 @@ from typing import Dict, FrozenSet, Mapping, Tuple
 
 import yaml
 
+from handoff.reasons import CODES as REASON_CODES
 from storage.retry import RetryPolicy
 
 CONFIG_FILE = Path(__file__).with_name("config.yml")
@@ -107,6 +108,12 @@ def parse_settings(raw: Mapping, environ: Mapping[str, str]) -> HandoffSettings:
     if default_queue not in queues:
         raise HandoffConfigError(f"default_queue: unknown queue '{default_queue}'")
     priority = raw.get("priority") or {}
+    for source, names in (("reason_queues", raw.get("reason_queues") or {}),
+                          ("priority.reasons", priority.get("reasons") or {})):  # fmt: skip
+        unknown = sorted(str(name) for name in names if str(name) not in REASON_CODES)
+        if unknown:
+            raise HandoffConfigError(f"{source}: unknown hand-off reason {', '.join(unknown)} "
+                                     f"(the codes are in handoff/reasons.py)")  # fmt: skip
     frustration = raw.get("frustration") or {}
     webhook = raw.get("webhook") or {}
     effects = raw.get("effects") or {}

@@ -18,9 +18,10 @@ from rasa_sdk.forms import FormValidationAction
 from actions.settings import settings
 from actions.turn import TurnScoped
 from actions.validators import clean_free_text
+from handoff.reasons import HandoffReason
 
 SlotUpdates = Dict[str, Any]
-HANDOFF_REASON_VALIDATION = "validation_failed"
+HANDOFF_REASON_VALIDATION = HandoffReason.VALIDATION_FAILED.value
 
 
 def failure_counts(tracker: Tracker) -> Dict[str, int]:
