@@ -192,6 +192,8 @@ class StackConfig:
     # and action server processes, scaled independently (docs/deploy.md).
     rasa_workers: int = 1
     action_workers: int = 1
+    # The project's Rasa patches (bot/rasa_patches), applied by bot/rasa_cli.py; off only to measure stock Rasa.
+    rasa_patches: bool = True
 
 
 class Stack:
@@ -266,7 +268,7 @@ class Stack:
             cfg.env = {"ORDERS_API_URL": self.reference_url, "BILLING_API_URL": self.reference_url, **cfg.env}
         self.services["actions"] = action_server(cfg.host, cfg.actions_port, cfg.log_dir, cfg.env, cfg.action_workers)
         rasa_command = [
-            sys.executable, "-m", "rasa", "run",
+            sys.executable, "-m", "bot.rasa_cli" if cfg.rasa_patches else "rasa", "run",
             "--model", str(cfg.model), "--endpoints", str(cfg.endpoints), "--credentials", str(cfg.credentials),
             "--interface", cfg.host, "--port", str(cfg.rasa_port),
             *api_flags(self.environment),

@@ -12,10 +12,15 @@ import pytest
 import requests
 
 from bot.launcher import ROOT, Service, Stack, StackConfig, free_port, reference_service, write_embedded_endpoints
+from bot.rasa_patches import apply_all
 from tests.fakes import Answer, FakeBackend
 from tests.helpers import ACTION_TOKEN, API_TOKEN, REFERENCE_TOKEN, REST_HEADERS, REST_KEY
 from tests.providers.rbm import RbmDouble, RbmWebhooks
 from tests.providers.twilio import TwilioDouble, TwilioWebhooks
+
+# The tests exercise the serving path customers get: Rasa with the project's patches, applied here explicitly as
+# bot/rasa_cli.py applies them in the Rasa server (RASA_PATCHES_DISABLED leaves some out: make patch-mutations).
+apply_all()
 
 MODEL = ROOT / "models" / "triage.tar.gz"
 SEED = ROOT / "seeds" / "demo.yml"

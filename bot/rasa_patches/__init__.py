@@ -1,7 +1,8 @@
 """Changes to Rasa 3.6's serving path, each fixing a defect we measured.
 
-``apply_all()`` runs in every Rasa process: ``bot/channels/__init__.py`` calls
-it, and Rasa imports that package for the channels in credentials.yml. Every
+``apply_all()`` runs once in every Rasa server process, called by
+``bot/rasa_cli.py`` before Rasa's command line starts (the launcher starts Rasa
+that way; ``make test-stories`` too; pytest's conftest for in-process tests). Every
 module says what was wrong, how it was found and what changes; docs/deploy.md
 and docs/performance.md give the figures. Every module also declares its
 ``PATCH``: the Rasa it was written for and what it replaces, checked before
