@@ -44,7 +44,7 @@ INSTALLED = "tests/rasa_patches/test_installed.py::-k {name}"  # test ids are th
 
 def targets_for(name: str) -> List[str]:
     """The patch's own tests, and the check that it is in place (which any removal fails)."""
-    return [INSTALLED.format(name=name), *COVERED_BY[name]] if COVERED_BY[name] else []
+    return [INSTALLED.format(name=name), *COVERED_BY[name]]
 
 
 def pytest_command(target: str) -> List[str]:
@@ -72,10 +72,8 @@ def main(argv: List[str] | None = None) -> int:
     untested, uncaught = [], []
     for name in names:
         targets = targets_for(name)
-        if not targets:
-            untested.append(name)
-            print(f"{name:24s} NO TEST", flush=True)
-            continue
+        if not COVERED_BY[name]:
+            untested.append(name)  # only the in-place check covers it: no test of what it does
         started = time.monotonic()
         broken_anyway = failing(targets, "")
         red = failing(targets, name)
@@ -90,9 +88,10 @@ def main(argv: List[str] | None = None) -> int:
         if broken_anyway or not red:
             uncaught.append(name)
         print(f"{name:24s} {verdict} ({time.monotonic() - started:.0f} s)", flush=True)
-    print(f"\n{len(names) - len(untested) - len(uncaught)} of {len(names)} patches caught when disabled; "
-          f"no test: {', '.join(untested) or 'none'}; not caught: {', '.join(uncaught) or 'none'}")  # fmt: skip
-    return 1 if untested or uncaught else 0
+    print(f"\n{len(names) - len(uncaught)} of {len(names)} patches caught when disabled; "
+          f"not caught: {', '.join(uncaught) or 'none'}; no behaviour test, only the in-place check: "
+          f"{', '.join(untested) or 'none'}")  # fmt: skip
+    return 1 if uncaught else 0
 
 
 if __name__ == "__main__":
