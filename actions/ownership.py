@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 
 from actions.backends.calls import off_loop
 from actions.backends.errors import AccountNotFound, InvoiceNotFound, OrderNotFound
+from actions.backends.models import Invoice
 from actions.backends.registry import billing_system, order_system
 from actions.forms.base import failure_counts
 from actions.limits.rules import address_key
@@ -31,13 +32,17 @@ async def proves_ownership(number: str, contact: Contact) -> bool:
         return False
 
 
-async def proves_invoice(reference: str, contact: Contact) -> bool:
-    """Whether ``contact`` is on the order the invoice is for (an unknown invoice: no)."""
+async def known_invoice(reference: str) -> Invoice | None:
+    """The invoice ``reference`` names (by its number or its order's), or None."""
     try:
-        invoice = await off_loop(billing_system().find_invoice, reference)
+        return await off_loop(billing_system().find_invoice, reference)
     except InvoiceNotFound:
-        return False
-    return await proves_ownership(invoice.order_number, contact)
+        return None
+
+
+async def proves_invoice(invoice: Invoice | None, contact: Contact) -> bool:
+    """Whether ``contact`` is on the order the invoice is for (an unknown invoice: no)."""
+    return invoice is not None and await proves_ownership(invoice.order_number, contact)
 
 
 async def account_phone_matches(email: str, phone: str) -> bool:
@@ -70,11 +75,6 @@ def sender_key(tracker: Tracker) -> str:
 def ownership_locked(tracker: Tracker) -> bool:
     """Too many wrong contact answers in this conversation (or a lock-out): stop trying."""
     return failure_counts(tracker).get("customer_contact", 0) >= settings().ownership_max_attempts
-
-
-def exhausted(tracker: Tracker, slot: str) -> dict:
-    """``failed_attempts`` with ``slot`` at its maximum: the form asking it ends."""
-    return {**failure_counts(tracker), slot: settings().ownership_max_attempts}
 
 
 def is_verified(tracker: Tracker) -> bool:

@@ -19,19 +19,14 @@ from actions.ownership import (
     ownership_locked,
 )
 from actions.replies import HANDOFF_REASON_BACKEND, response_for
-from actions.turn import TurnScoped
+from actions.turn import TurnScoped, events_this_turn
 
 logger = logging.getLogger(__name__)
 
 
 def said_this_turn(tracker: Tracker) -> bool:
     """Whether the bot has already said something since the customer's last message (a form's explanation)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot":
-            return True
-    return False
+    return any(event.get("event") == "bot" for event in events_this_turn(tracker))
 
 
 class TaskAction(TurnScoped, Action, ABC):

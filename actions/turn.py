@@ -27,6 +27,16 @@ def start_turn(tracker: Tracker) -> TurnContext:
     return set_turn(tracker.sender_id or "unknown", str(marker))
 
 
+def events_this_turn(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The events since the customer's last message (what the bot and its forms did with it so far)."""
+    after: List[Dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        after.append(event)
+    return after[::-1]
+
+
 def _scoped(run: Any) -> Any:
     @functools.wraps(run)
     async def scoped_run(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -14,15 +14,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.backends.errors import BackendUnavailable
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
-from actions.limits.guard import proof_failed, proof_locked
+from actions.limits.guard import attempt_proof
 from actions.limits.rules import account_key
-from actions.ownership import (
-    HANDOFF_REASON_LOCKED_OUT,
-    account_phone_matches,
-    exhausted,
-    sender_key,
-    tracker_identity,
-)
+from actions.ownership import account_phone_matches, sender_key, tracker_identity
 from actions.settings import settings
 from actions.validators import parse_email, phone_number
 
@@ -52,7 +46,7 @@ class ProvesAccount(TriageFormValidation, ABC):
             return self.accept("account_email", email, tracker)  # proven already: never asked twice
         identity = tracker_identity(tracker)
         try:
-            proven = bool(identity) and await account_phone_matches(email, identity.value)  # type: ignore[union-attr]
+            proven = identity is not None and await account_phone_matches(email, identity.value)
         except BackendUnavailable:
             return self.accept("account_email", email, tracker, account_verified=None, backend_down=True)
         # A new address needs its own proof.
@@ -67,17 +61,12 @@ class ProvesAccount(TriageFormValidation, ABC):
         email = tracker.get_slot("account_email") or ""
         keys = (account_key(email), sender_key(tracker))
         try:
-            if await proof_locked(*keys):
-                dispatcher.utter_message(response="utter_proof_locked")
-                return {"account_phone": None, "account_verified": None,
-                        "failed_attempts": exhausted(tracker, "account_phone"),
-                        "handoff_reason": HANDOFF_REASON_LOCKED_OUT}  # fmt: skip
-            matches = await account_phone_matches(email, number)
-            if not matches:
-                await proof_failed(*keys)
+            verdict = await attempt_proof(keys, lambda: account_phone_matches(email, number))
         except BackendUnavailable:
             return self.accept("account_phone", number, tracker, account_verified=None, backend_down=True)
-        if matches:
+        if verdict is None:
+            return self.lock_out("account_phone", dispatcher, tracker, account_verified=None)
+        if verdict:
             return self.accept("account_phone", number, tracker, account_verified=True)
         return self.reject("account_phone", dispatcher, tracker, "utter_account_mismatch")
 

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.settings import settings
-from actions.turn import TurnScoped
+from actions.turn import TurnScoped, events_this_turn
 from actions.validators import clean_free_text
 from handoff.reasons import HandoffReason
 
@@ -27,6 +27,11 @@ HANDOFF_REASON_VALIDATION = HandoffReason.VALIDATION_FAILED.value
 def failure_counts(tracker: Tracker) -> Dict[str, int]:
     counts = tracker.get_slot("failed_attempts")
     return dict(counts) if isinstance(counts, dict) else {}
+
+
+def exhausted(tracker: Tracker, slot: str) -> Dict[str, int]:
+    """``failed_attempts`` with ``slot`` at its maximum: the form asking it ends."""
+    return {**failure_counts(tracker), slot: settings().ownership_max_attempts}
 
 
 class TriageFormValidation(TurnScoped, FormValidationAction, ABC):
@@ -73,12 +78,13 @@ class TriageFormValidation(TurnScoped, FormValidationAction, ABC):
     def being_validated(tracker: Tracker, slot: str) -> bool:
         """Whether ``slot`` is among the slots this call validates (set since the customer's last message: a
         value they just gave, or one Rasa passes on when the form starts with it already filled)."""
-        for event in reversed(tracker.events):
-            if event.get("event") == "user":
-                return False
-            if event.get("event") == "slot" and event.get("name") == slot:
-                return True
-        return False
+        return any(e.get("event") == "slot" and e.get("name") == slot for e in events_this_turn(tracker))
+
+    def lock_out(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, **cleared: Any) -> SlotUpdates:
+        """Too many failed proofs of this subject: say so, check nothing, and end the form asking ``slot``."""
+        dispatcher.utter_message(response="utter_proof_locked")
+        return {slot: None, **cleared, "failed_attempts": exhausted(tracker, slot),
+                "handoff_reason": HandoffReason.PROOF_LOCKED.value}  # fmt: skip
 
     @staticmethod
     def latest_text(tracker: Tracker) -> str:

@@ -8,17 +8,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backends.calls import off_loop
-from actions.backends.errors import BackendUnavailable, InvoiceNotFound
-from actions.backends.registry import billing_system
+from actions.backends.errors import BackendUnavailable
+from actions.backends.models import Invoice
 from actions.forms.account import ProvesAccount
-from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
-from actions.limits.guard import proof_failed, proof_locked
+from actions.forms.base import SlotUpdates, TriageFormValidation, exhausted, failure_counts
+from actions.limits.guard import attempt_proof
 from actions.limits.rules import invoice_key, order_key
 from actions.ownership import (
-    HANDOFF_REASON_LOCKED_OUT,
-    exhausted,
     invoice_verified,
+    known_invoice,
     ownership_locked,
     proves_invoice,
     sender_key,
@@ -28,17 +26,14 @@ from actions.settings import settings
 from actions.validators import describe_charge, parse_contact, parse_invoice_reference, parse_order_number
 
 
-async def invoice_subjects(reference: str, tracker: Tracker) -> Tuple[str, ...]:
+def invoice_subjects(reference: str, invoice: Invoice | None, tracker: Tracker) -> Tuple[str, ...]:
     """What a guess at an invoice's contact is counted against: the invoice, the order it is for (the same
     count as guesses through the order look-up, so neither route adds guesses to the other) and the sender.
     A reference that is an order number counts against that order whether or not it has an invoice."""
     keys = [invoice_key(reference), sender_key(tracker)]
-    order_number = parse_order_number(reference)
-    try:
-        invoice = await off_loop(billing_system().find_invoice, reference)
+    if invoice is not None:
         keys += [invoice_key(invoice.number), order_key(invoice.order_number)]
-    except InvoiceNotFound:
-        pass
+    order_number = parse_order_number(reference)
     if order_number:
         keys.append(order_key(order_number))
     return tuple(dict.fromkeys(keys))
@@ -68,7 +63,7 @@ class ValidateInvoiceForm(TriageFormValidation):
             return self.reject("invoice_reference", dispatcher, tracker, "utter_invalid_invoice_reference")
         identity = tracker_identity(tracker)
         try:
-            proven = bool(identity) and await proves_invoice(reference, identity)  # type: ignore[arg-type]
+            proven = identity is not None and await proves_invoice(await known_invoice(reference), identity)
         except BackendUnavailable:
             return self.accept("invoice_reference", reference, tracker, backend_down=True)
         return self.accept("invoice_reference", reference, tracker, verified_invoice=reference if proven else None)
@@ -83,16 +78,15 @@ class ValidateInvoiceForm(TriageFormValidation):
         if not reference:
             return self.accept("customer_contact", contact.value, tracker)
         try:
-            keys = await invoice_subjects(reference, tracker)
-            if await proof_locked(*keys):
-                dispatcher.utter_message(response="utter_proof_locked")
-                return {"customer_contact": None, "failed_attempts": exhausted(tracker, "customer_contact"),
-                        "handoff_reason": HANDOFF_REASON_LOCKED_OUT}  # fmt: skip
-            if await proves_invoice(reference, contact):
-                return self.accept("customer_contact", contact.value, tracker, verified_invoice=reference)
-            await proof_failed(*keys)
+            invoice = await known_invoice(reference)
+            verdict = await attempt_proof(invoice_subjects(reference, invoice, tracker),
+                                          lambda: proves_invoice(invoice, contact))  # fmt: skip
         except BackendUnavailable:
             return self.accept("customer_contact", contact.value, tracker, backend_down=True)
+        if verdict is None:
+            return self.lock_out("customer_contact", dispatcher, tracker)
+        if verdict:
+            return self.accept("customer_contact", contact.value, tracker, verified_invoice=reference)
         attempts = failure_counts(tracker).get("customer_contact", 0) + 1
         if attempts >= settings().ownership_max_attempts:
             # The look-up ends here; the task action says it could not confirm the invoice and offers a person.

@@ -14,12 +14,10 @@ from actions.backends.errors import BackendError, BackendUnavailable
 from actions.backends.models import OrderState
 from actions.backends.registry import order_system
 from actions.forms.base import SlotUpdates, TriageFormValidation, failure_counts
-from actions.limits.guard import proof_failed, proof_locked
+from actions.limits.guard import attempt_proof
 from actions.limits.rules import order_key
 from actions.ownership import (
-    HANDOFF_REASON_LOCKED_OUT,
     HANDOFF_REASON_OWNERSHIP,
-    exhausted,
     is_verified,
     ownership_locked,
     proves_ownership,
@@ -91,16 +89,11 @@ class ValidateOrderLookupForm(TriageFormValidation):
         self, number: str, contact: Contact, tracker: Tracker, dispatcher: CollectingDispatcher
     ) -> bool | SlotUpdates:
         """True when ``contact`` proves ``number``; otherwise the slot updates for a refused or failed guess."""
-        keys = (order_key(number), sender_key(tracker))
-        if await proof_locked(*keys):
-            dispatcher.utter_message(response="utter_proof_locked")
-            return {"customer_contact": None, "verified_order": None,
-                    "failed_attempts": exhausted(tracker, "customer_contact"),
-                    "handoff_reason": HANDOFF_REASON_LOCKED_OUT}  # fmt: skip
-        if await proves_ownership(number, contact):
-            return True
-        await proof_failed(*keys)
-        return self._ownership_failure(dispatcher, tracker)
+        verdict = await attempt_proof((order_key(number), sender_key(tracker)),
+                                      lambda: proves_ownership(number, contact))  # fmt: skip
+        if verdict is None:
+            return self.lock_out("customer_contact", dispatcher, tracker, verified_order=None)
+        return True if verdict else self._ownership_failure(dispatcher, tracker)
 
     async def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

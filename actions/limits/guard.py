@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
 from actions.backends.calls import off_loop
 from actions.backends.context import idempotency_key
@@ -70,6 +70,17 @@ async def proof_locked(*keys: str) -> bool:
 
 async def proof_failed(*keys: str) -> None:
     await _call(_record_failure, keys)
+
+
+async def attempt_proof(keys: Sequence[str], prove: Callable[[], Awaitable[bool]]) -> bool | None:
+    """One guess at a proof, under the limits: None when any subject is locked (``prove`` is not even called),
+    else whether it held; a guess that did not is counted against every subject."""
+    if await proof_locked(*keys):
+        return None
+    if await prove():
+        return True
+    await proof_failed(*keys)
+    return False
 
 
 async def reserve_mail(email: str) -> bool:

@@ -4,6 +4,7 @@ stranger gets by starting afresh - a new sender id, a new session, a restarted a
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Iterator, List
 
@@ -62,7 +63,7 @@ def test_wrong_contacts_from_new_conversations_lock_the_order_even_for_the_right
     assert not any("processing" in s.casefold() or "towel" in s for s in said)
     # A restarted action server (a deploy, a crash) keeps the count: it lives in the limit store.
     stack.services["actions"].stop()
-    stack.services["actions"].start().wait_until_up(__import__("time").monotonic() + 60)
+    stack.services["actions"].start().wait_until_up(time.monotonic() + 60)
     assert LOCKED in conversation(stack, ["where is my order 10025?", "maria.keller@example.com"])[-1]
     # Asked again in the same conversation, the bot still answers (never silence), and reveals nothing.
     said = conversation(stack, ["where is my order 10025?", "maria.keller@example.com", "where is order 10025"])
