@@ -22,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PROFILE ?= embedded
 export PROFILE
 
-.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio fuzz soak patch-mutations lint format typecheck lock clean
+.PHONY: help install spacy train run test test-unit validate test-nlu test-stories record-stories bench bench-ratio fuzz soak mutations lint format typecheck lock clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,7 +68,7 @@ train: $(MODEL) ## Train the model if data, domain, config or lexicon changed
 run: $(MODEL) $(WEBCHAT) ## Set up everything, then run the bot on embedded defaults
 	$(PY) -m bot.launcher
 
-test: lint typecheck validate test-unit test-stories ## Everything CI runs
+test: lint typecheck validate test-unit test-stories mutations ## Everything CI runs
 
 test-unit: $(MODEL) $(CHROMIUM) $(WEBCHAT) ## pytest (starts real servers on loopback)
 	$(PY) -m pytest
@@ -79,8 +79,9 @@ validate: $(INSTALLED) $(SPACY_PIPELINE) ## rasa data validate; warnings fail
 test-nlu: $(MODEL) ## Held-out intent/entity reports and confusion matrices in results/nlu
 	$(PY) -m bot.tools.nlu_report --model $(MODEL) --out results/nlu
 
-test-stories: $(MODEL) ## Test stories through the patched policies customers get; any wrong prediction fails
+test-stories: $(MODEL) ## Test stories predicted by the patched policies, then replayed through the REST channel and stores customers get
 	$(PY) -m bot.rasa_cli test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+	$(PY) -m bot.tools.record_stories --check
 
 record-stories: $(MODEL) ## Re-record test stories from tests/stories/conversations.yml (review the diff!)
 	$(PY) -m bot.tools.record_stories
@@ -98,8 +99,8 @@ bench: $(MODEL) $(STOCK_MODEL) $(WEBCHAT) ## Benchmark against stock Rasa; table
 fuzz: $(MODEL) $(CHROMIUM) $(WEBCHAT) ## 2,000 generated bad inputs at every endpoint of every process (make test runs a quick form)
 	FUZZ_PROBES=250 $(PY) -m pytest tests/fuzz -q
 
-patch-mutations: $(MODEL) ## Each Rasa patch disabled in turn: its tests must fail (bot/tools/patch_mutations.py, about 10 min)
-	$(PY) -m bot.tools.patch_mutations
+mutations: $(MODEL) ## Each Rasa patch disabled, each subclass part put back to Rasa's, in turn: its tests must fail (about 3 min)
+	$(PY) -m bot.tools.mutation_check
 
 bench-ratio: $(MODEL) $(STOCK_MODEL) ## Only the interleaved ours / stock throughput ratio (about 5 min): run it before and after a change on the message path
 	$(PY) -m bench.run --ratio-only
@@ -114,8 +115,8 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff format bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 	$(PY) -m ruff check --fix bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
-typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa fixes
-	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bench
+typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa layer
+	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

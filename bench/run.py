@@ -33,7 +33,15 @@ from bench.load import LoadResult, closed_loop, open_loop
 from bench.processes import UsageSampler
 from bench.scenarios import Conversation, ConversationPicker, load_conversations
 from bench.stats import summarise
-from bot.launcher import ROOT, Stack, StackConfig, free_port, stop_cleanly_on_sigterm, write_embedded_endpoints
+from bot.launcher import (
+    ROOT,
+    STOCK_TRACKER_STORE,
+    Stack,
+    StackConfig,
+    free_port,
+    stop_cleanly_on_sigterm,
+    write_embedded_endpoints,
+)
 from bot.profiles import ProductionSettings, drop_production_state
 from bot.tools.nlu_report import TEST_SETS, evaluate
 
@@ -90,7 +98,8 @@ def start_stack(variant: Variant, workdir: Path) -> Stack:
     credentials.write_text("rest:\n" if variant.serving == "stock" else (ROOT / "credentials.yml").read_text())
     embedded: Dict[str, Any] = {
         "endpoints": write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
-                                              workdir / "trackers.db"),
+                                              workdir / "trackers.db",
+                                              STOCK_TRACKER_STORE if variant.serving == "stock" else ""),
         "reference_database": f"sqlite:///{workdir / 'reference.db'}",
         "handoff_database": f"sqlite:///{workdir / 'handoff.db'}",
         "limits_database": f"sqlite:///{workdir / 'limits.db'}",
@@ -260,8 +269,10 @@ def main(argv: List[str] | None = None) -> int:
     if args.ratio_only:
         by_name = {v.name: v for v in variants(args.ours, args.stock)}
         ratio = interleaved_ratio(by_name["ours"], by_name["stock"], plan, args.seed)
-        print(f"\ninterleaved ours / stock: {', '.join(f'{r:.2f}x' for r in ratio['ratios'])} "
-              f"(median {ratio['median']:.2f}x, lowest {ratio['min']:.2f}x)")
+        print(
+            f"\ninterleaved ours / stock: {', '.join(f'{r:.2f}x' for r in ratio['ratios'])} "
+            f"(median {ratio['median']:.2f}x, lowest {ratio['min']:.2f}x)"
+        )
         return 0
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run: Dict[str, Any] = {"started": started, "commit": report.commit(), "machine": machine(), "plan": plan.__dict__,

@@ -145,13 +145,21 @@ def action_server(host: str, port: int, log_dir: Path, env: Dict[str, str], work
     return Service("actions", command, f"http://{host}:{port}/health", log_dir, service_env)
 
 
-def write_embedded_endpoints(path: Path, actions_url: str, trackers_db: Path) -> Path:
-    """An embedded-profile endpoints file for processes on their own ports and SQLite file
-    (tests and benchmarks run beside `make run` without sharing its databases)."""
+STOCK_TRACKER_STORE = "SQL"  # Rasa's own SQL tracker store, for the benchmark's stock variant
+
+
+def write_embedded_endpoints(path: Path, actions_url: str, trackers_db: Path, tracker_store: str = "") -> Path:
+    """An embedded-profile endpoints file for processes on their own ports and SQLite file (tests and
+    benchmarks run beside `make run` without sharing its databases), with the tracker store class the
+    project's endpoints.yml names unless ``tracker_store`` says otherwise."""
+    import yaml
+
+    project = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    kind = tracker_store or project["tracker_store"]["type"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         f'action_endpoint:\n  url: "{actions_url}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{trackers_db}"\n',
+        f'tracker_store:\n  type: "{kind}"\n  dialect: sqlite\n  db: "{trackers_db}"\n',
         encoding="utf-8",
     )
     return path

@@ -19,7 +19,7 @@ from tests.providers.rbm import RbmDouble, RbmWebhooks
 from tests.providers.twilio import TwilioDouble, TwilioWebhooks
 
 # The tests exercise the serving path customers get: Rasa with the project's patches, applied here explicitly as
-# bot/rasa_cli.py applies them in the Rasa server (RASA_PATCHES_DISABLED leaves some out: make patch-mutations).
+# bot/rasa_cli.py applies them in the Rasa server (RASA_PATCHES_DISABLED leaves some out: make mutations).
 apply_all()
 
 MODEL = ROOT / "models" / "triage.tar.gz"

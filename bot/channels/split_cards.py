@@ -18,12 +18,12 @@ import logging
 import re
 from typing import Tuple
 
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore
 from sanic import Sanic
 from sqlalchemy import text
 
-from bot.rasa_patches.plain_sql import events_table
-from bot.rasa_patches.tracker_cache import cache_of
+from bot.stores.plain_sql import events_table
+from bot.stores.sql_tracker_store import TriageSQLTrackerStore, configured_store
 from privacy.redaction import CARD_PLACEHOLDER, card_split_across
 
 logger = logging.getLogger(__name__)
@@ -33,11 +33,9 @@ _STARTS_WITH_DIGITS = re.compile(r"^[^A-Za-z\d]*\d")
 
 def sql_tracker_store() -> SQLTrackerStore | None:
     try:
-        store = Sanic.get_app().ctx.agent.tracker_store
+        store = configured_store(Sanic.get_app().ctx.agent.tracker_store)
     except Exception:  # no Rasa app in this process (a unit test)
         return None
-    if isinstance(store, FailSafeTrackerStore):  # how Rasa wraps the configured store
-        store = store._tracker_store
     return store if isinstance(store, SQLTrackerStore) else None
 
 
@@ -61,9 +59,8 @@ def _scrub(store: SQLTrackerStore, sender: str, from_event_id: int, digits: str)
     with store.engine.begin() as connection:
         connection.execute(text(sql), {"stored": stored, "placeholder": CARD_PLACEHOLDER, "sender": sender,
                                        "first": from_event_id})  # fmt: skip
-    cache = cache_of(store)
-    if cache is not None:
-        cache.forget(sender)
+    if isinstance(store, TriageSQLTrackerStore):
+        store.forget_cached(sender)
 
 
 async def remove_split_card(sender: str, message_text: str) -> str:

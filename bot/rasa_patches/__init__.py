@@ -8,19 +8,17 @@ and docs/performance.md give the figures. Every module also declares its
 ``PATCH``: the Rasa it was written for and what it replaces, checked before
 anything is applied (``guard.py``); ``PATCHES`` is the order they go in.
 
+Only what Rasa gives no seam for is patched. The SQL tracker store, the
+RabbitMQ broker and RulePolicy are changed by subclasses named in the
+endpoints and config files instead (``bot/stores``, ``bot/brokers``,
+``bot/policies``).
+
 - ``speedups``: the action-response schema is compiled once, not per response.
 - ``graph_runner``: prediction graphs run in a precomputed order instead of through dask.
 - ``gc_tuning``: the loaded model is moved out of Python's full garbage collections.
 - ``idempotent_messages``: a resent message (same client ``message_id``) is not processed twice.
 - ``durable_trackers``: a tracker-store outage fails the turn instead of forking the conversation.
-- ``store_then_stream``: a turn's events are committed to SQL first, then published (one read fewer).
-- ``rule_lookup``: RulePolicy stops matching once it is further back than its longest rule.
 - ``state_memo``: a tracker's past states are computed once per added event, not once per policy.
-- ``tracker_cache``: a turn reuses the tracker the last turn saved while the database has nothing newer.
-- ``sqlite_wal``: the embedded profile's SQLite tracker file: pooled connections, write-ahead logging.
-- ``durable_exchange``: the RabbitMQ exchange survives restarts; an event no queue took is sent again.
-- ``broker_redelivery``: events RabbitMQ refused are re-sent once it accepts events again.
-- ``cut_off_confirmations``: confirmations a lost RabbitMQ connection cut off are counted, not logged one by one.
 - ``failed_actions``: a custom action that fails gets the customer an apology and a way to a person, not silence.
 - ``pooled_endpoints``: calls to the action server reuse their connections instead of a session per call.
 - ``empty_domain``: whether the domain is empty is checked without building an empty domain per message.
@@ -32,10 +30,9 @@ from __future__ import annotations
 import logging
 from typing import List, Tuple
 
+from bot.brokers import durable_pika
+from bot.policies import indexed_rule_policy
 from bot.rasa_patches import (
-    broker_redelivery,
-    cut_off_confirmations,
-    durable_exchange,
     durable_trackers,
     empty_domain,
     failed_actions,
@@ -43,13 +40,9 @@ from bot.rasa_patches import (
     graph_runner,
     idempotent_messages,
     pooled_endpoints,
-    rule_lookup,
     slot_copy,
     speedups,
-    sqlite_wal,
     state_memo,
-    store_then_stream,
-    tracker_cache,
 )
 from bot.rasa_patches.guard import (
     DISABLED_VARIABLE,
@@ -60,6 +53,7 @@ from bot.rasa_patches.guard import (
     enabled,
     installed_rasa_version,
 )
+from bot.stores import sql_tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -67,21 +61,22 @@ logger = logging.getLogger(__name__)
 PATCHES: Tuple[Patch, ...] = (
     speedups.PATCH,
     graph_runner.PATCH,
-    rule_lookup.PATCH,
     state_memo.PATCH,
     gc_tuning.PATCH,
     idempotent_messages.PATCH,
     durable_trackers.PATCH,
-    store_then_stream.PATCH,
-    tracker_cache.PATCH,  # wraps store_then_stream's retrieve and save
-    sqlite_wal.PATCH,
-    broker_redelivery.PATCH,
-    durable_exchange.PATCH,
-    cut_off_confirmations.PATCH,  # wraps durable_exchange's connect
     pooled_endpoints.PATCH,
     failed_actions.PATCH,
     slot_copy.PATCH,
     empty_domain.PATCH,
+)
+
+# The project's subclasses of Rasa classes, named in the endpoints and config files: what each overrides is
+# checked with the patches (guard.py), never disabled.
+SUBCLASSES: Tuple[Patch, ...] = (
+    sql_tracker_store.RASA_OVERRIDES,
+    durable_pika.RASA_OVERRIDES,
+    indexed_rule_policy.RASA_OVERRIDES,
 )
 
 _applied: List[str] | None = None
@@ -94,7 +89,7 @@ def apply_all() -> List[str]:
     if _applied is not None:
         return _applied
     chosen = enabled(PATCHES, disabled_from_env())
-    check(chosen, installed_rasa_version())
+    check([*chosen, *SUBCLASSES], installed_rasa_version())
     apply_in_order(chosen)
     _applied = [patch.name for patch in chosen]
     left_out = [patch.name for patch in PATCHES if patch.name not in _applied]

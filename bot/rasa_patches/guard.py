@@ -6,6 +6,11 @@ applied, the installed Rasa's version and the source of every replaced function 
 declarations; a difference stops the Rasa process with the patch's name and what changed, because a patch
 over code it was not written for either does nothing (a renamed target) or silently overrides new behaviour.
 
+The project's subclasses of Rasa classes (the tracker store, the event broker, the rule policy) declare the
+same for the Rasa methods they override, as ``kind="subclass"``: an override replaces whatever a newer Rasa
+puts there just as silently. They are checked with the patches; going without one means naming Rasa's own
+class in the endpoints or config file.
+
 ``RASA_PATCHES_DISABLED=name,name`` (or ``all``) starts without those patches, unchecked; a patch that
 requires a disabled one is left out with it. docs/rasa-upgrade.md is the checklist for a new Rasa:
 ``python -m bot.rasa_patches.guard`` prints what changed.
@@ -37,6 +42,7 @@ class Patch:
     replaces: Mapping[str, str]  # "module:Class.attribute" -> fingerprint of Rasa's source there
     requires: Tuple[str, ...] = ()  # patches it builds on (it wraps what they put in place)
     apply: Callable[[], None] = field(default=lambda: None, compare=False)
+    kind: str = "patch"  # or "subclass": a class named in the endpoints or config file, overriding ``replaces``
 
 
 # Rasa's own objects at every replaced target, captured before any patch went in (for tests comparing a
@@ -139,25 +145,30 @@ def enabled(patches: Sequence[Patch], disabled: Iterable[str]) -> List[Patch]:
 def check(patches: Sequence[Patch], rasa_version: str) -> None:
     """Raise ``PatchMismatch`` naming every patch whose Rasa has changed. Call before applying any patch:
     the fingerprints are of Rasa's own code."""
-    report = {patch.name: problems(patch, rasa_version) for patch in patches}
-    report = {name: found for name, found in report.items() if found}
-    if report:
-        lines = [f"  {name}: {'; '.join(found)}" for name, found in report.items()]
+    found = [(patch, problems(patch, rasa_version)) for patch in patches]
+    changed = [(patch, what) for patch, what in found if what]
+    if changed:
+        lines = [f"  {patch.name}: {'; '.join(what)}" for patch, what in changed]
+        advice = []
+        patches_off = [patch.name for patch, _ in changed if patch.kind == "patch"]
+        if patches_off:
+            advice.append(f"start without the patch: {DISABLED_VARIABLE}={','.join(patches_off)}")
+        if len(patches_off) < len(changed):
+            advice.append("name Rasa's own class instead of the subclass in endpoints.yml or config.yml")
         raise PatchMismatch(
             "Rasa is not the version these patches were written for, so the server will not start:\n"
             + "\n".join(lines)
-            + f"\nRe-verify each patch (docs/rasa-upgrade.md), or start without it: "
-            f"{DISABLED_VARIABLE}={','.join(report)}"
+            + f"\nRe-verify each (docs/rasa-upgrade.md), or {'; or '.join(advice)}"
         )
 
 
 def main(argv: List[str] | None = None) -> int:
     """Print each patch's targets and whether the installed Rasa still matches (exit 1 if not)."""
-    from bot.rasa_patches import PATCHES
+    from bot.rasa_patches import PATCHES, SUBCLASSES
 
     version, status = installed_rasa_version(), 0
     print(f"Rasa {version}")
-    for patch in PATCHES:
+    for patch in (*PATCHES, *SUBCLASSES):
         found = problems(patch, version)
         status |= bool(found)
         print(f"{patch.name}: {'ok' if not found else '; '.join(found)}")

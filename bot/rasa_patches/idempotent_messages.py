@@ -23,7 +23,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
 
 from bot.rasa_patches.guard import RASA_3_6, Patch
-from bot.rasa_patches.tracker_cache import current_tracker
+from bot.stores.sql_tracker_store import current_tracker
 
 logger = logging.getLogger(__name__)
 

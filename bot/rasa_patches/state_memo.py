@@ -16,7 +16,7 @@ tracker too, with its fold's state: a later version whose applied events
 start with exactly the events already replayed (the same objects) resumes
 from there; any other version is replayed from the start. The fold is
 ``Domain.states_for_tracker_history``'s, step for step, and
-tests/test_policy_speedups.py compares the two on every prefix of real and
+tests/rasa_patches/test_state_memo.py compares the two on every prefix of real and
 rewritten conversations.
 """
 

@@ -1,4 +1,4 @@
-"""``make record-stories``: turn scripted conversations into Rasa test stories.
+"""``make record-stories``: turn scripted conversations into Rasa test stories; ``--check`` replays them.
 
 Designers write what customers say (``tests/stories/conversations.yml``: a
 name and the messages of each conversation). This tool starts the bot (and a freshly
@@ -7,6 +7,11 @@ channel, and writes what the bot did as test stories
 (``tests/stories/recorded.yml``). Review the diff like any other change:
 ``make test-stories`` then fails whenever a later change makes the bot behave
 differently.
+
+``--check`` (run by ``make test-stories``) plays the same conversations through the serving path customers get
+(the project's REST channel, the Rasa server with its patches and the tracker store endpoints.yml names, the
+action server and the reference service) and fails, with the difference, when any conversation's story is not
+the recorded one: ``rasa test core`` predicts the recorded stories in memory, this runs them for real.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Dict, List
 import requests
 import yaml
 
-from bot.launcher import ROOT, Stack, StackConfig
+from bot.launcher import ROOT, Stack, StackConfig, write_embedded_endpoints
 
 HEADER = (
     "# Recorded by `make record-stories` from tests/stories/conversations.yml.\n"
@@ -61,25 +66,48 @@ def record(stack: Stack, token: str, conversation: Dict) -> Dict:
     return story
 
 
+def differences(recorded: List[Dict], replayed: List[Dict]) -> List[str]:
+    """The conversations whose replayed story is not the recorded one, each with its first differing step."""
+    found = []
+    by_name = {story["story"]: story for story in recorded}
+    for story in replayed:
+        expected = by_name.get(story["story"])
+        if expected is None:
+            found.append(f"{story['story']}: not recorded (run make record-stories)")
+            continue
+        steps, expected_steps = story.get("steps", []), expected.get("steps", [])
+        for index, (got, want) in enumerate(zip(steps, expected_steps, strict=False)):
+            if got != want:
+                found.append(f"{story['story']}: step {index + 1} was {got}, recorded {want}")
+                break
+        else:
+            if len(steps) != len(expected_steps):
+                found.append(f"{story['story']}: {len(steps)} steps, recorded {len(expected_steps)}")
+    return found
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=Path, default=ROOT / "tests/stories/conversations.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "tests/stories/recorded.yml")
+    parser.add_argument("--check", action="store_true", help="replay and compare with --out instead of writing it")
     args = parser.parse_args(argv)
     conversations = load_conversations(args.conversations)
     token = uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as workdir:
         actions_port = _free_port()
-        endpoints = Path(workdir) / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+        endpoints = write_embedded_endpoints(Path(workdir) / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
+                                             Path(workdir) / "trackers.db")  # fmt: skip
         config = StackConfig(
             endpoints=endpoints,
             rasa_port=_free_port(),
             actions_port=actions_port,
             reference_port=_free_port(),
             reference_database=f"sqlite:///{Path(workdir) / 'reference.db'}",
+            handoff_database=f"sqlite:///{Path(workdir) / 'handoff.db'}",
+            limits_database=f"sqlite:///{Path(workdir) / 'limits.db'}",  # no lock-out carried over from a last run
             log_dir=Path(workdir),
-            env={"RASA_AUTH_TOKEN": token},
+            env={"RASA_AUTH_TOKEN": token, "CHANNELS_DATABASE_URL": f"sqlite:///{Path(workdir) / 'channels.db'}"},
         )
         print("Starting the bot on free ports...", flush=True)
         with Stack(config) as stack:
@@ -87,6 +115,16 @@ def main(argv: List[str] | None = None) -> int:
             for index, conversation in enumerate(conversations, start=1):
                 print(f"[{index}/{len(conversations)}] {conversation['name']}", flush=True)
                 stories.append(record(stack, token, conversation))
+    if args.check:
+        recorded = yaml.safe_load(args.out.read_text(encoding="utf-8")).get("stories", [])
+        found = differences(recorded, stories)
+        for line in found:
+            print(f"error: {line}", file=sys.stderr)
+        print(
+            f"{len(stories) - len(found)} of {len(stories)} conversations replayed through the REST channel as "
+            f"recorded in {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+        )
+        return 1 if found else 0
     body = yaml.safe_dump({"version": "3.1", "stories": stories}, sort_keys=False, allow_unicode=True, width=120)
     args.out.write_text(HEADER + body, encoding="utf-8")
     print(f"Wrote {len(stories)} test stories to {args.out}")

@@ -31,7 +31,7 @@ def test_contact_is_an_email_or_a_phone_number():
 
 
 def test_a_phone_written_internationally_keeps_its_country_code():
-    """"+" or "00" mark an E.164 number; without them the digits are national and compared as such."""
+    """ "+" or "00" mark an E.164 number; without them the digits are national and compared as such."""
     assert phone_number("+44 7700 900123") == "+447700900123"
     assert phone_number("0044 7700 900123") == "+447700900123"
     assert phone_number("07700 900123") == "07700900123"

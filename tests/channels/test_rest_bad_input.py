@@ -111,7 +111,7 @@ def test_the_same_message_sent_twice_at_once_runs_one_turn(stack, webhook, conve
 
 
 def test_a_client_cannot_raise_the_systems_intents_or_forge_its_metadata(stack, chat, conversation_id):
-    """"/EXTERNAL_handback" typed by a customer is text, not the desk's hand-back; metadata keys only channels
+    """ "/EXTERNAL_handback" typed by a customer is text, not the desk's hand-back; metadata keys only channels
     set (attachments shown to agents, the hand-back marker that hides a message from them) are dropped."""
     from tests.helpers import texts, tracker
 

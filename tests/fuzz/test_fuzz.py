@@ -57,8 +57,12 @@ def run_family(base: str, probes: Iterator[Probe], count: int, echo_guard: bool 
         took = time.monotonic() - started
         if reply.status_code >= 500 or took > LIMIT_SECONDS:
             problems.append(f"#{number} {probe.label()}: {reply.status_code} in {took:.1f}s: {reply.text[:200]}")
-        elif echo_guard and probe.body and len(probe.body) > 40 and reply.status_code >= 400 and (
-            probe.body[:200].decode("utf-8", "replace") in reply.text
+        elif (
+            echo_guard
+            and probe.body
+            and len(probe.body) > 40
+            and reply.status_code >= 400
+            and (probe.body[:200].decode("utf-8", "replace") in reply.text)
         ):
             problems.append(f"#{number} {probe.label()}: the error echoes the request body")
     return problems

@@ -66,6 +66,7 @@ def test_notes_and_replies_are_kept_in_order(store):
 def test_of_concurrent_claims_exactly_one_wins(tmp_path):
     """Ten agents press "claim" at once, on separate connections: one owns the ticket, nine are told it is taken."""
     store = TicketStore(f"sqlite:///{tmp_path / 'handoff.db'}")
+
     def claim(ticket_id: int, agent: str, barrier: threading.Barrier, outcomes: list) -> None:
         barrier.wait()
         try:

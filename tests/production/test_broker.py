@@ -1,4 +1,5 @@
-"""The event broker on the real RabbitMQ: a durable exchange, and no event silently routed nowhere."""
+"""``DurablePikaEventBroker``, the event broker endpoints.production.yml names, on the real RabbitMQ: a durable
+exchange, no event silently routed nowhere, none left waiting for a confirmation that never comes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import uuid
 import aio_pika
 import aiormq
 import pytest
-from rasa.core.brokers.pika import PikaEventBroker
+import yaml
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import read_endpoint_config
 
+from bot.brokers.durable_pika import RETRY_AFTER_S, DurablePikaEventBroker, ExchangeNotDurable
+from bot.launcher import ROOT
 from bot.profiles import ServiceMissing, require_services
-from bot.rasa_patches import apply_all
-from bot.rasa_patches.durable_exchange import ExchangeNotDurable
 from tests.production.conftest import SETTINGS
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -28,7 +31,6 @@ def names():
         require_services(SETTINGS)
     except ServiceMissing as missing:
         pytest.fail(str(missing))
-    apply_all()
     prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
     yield f"{prefix}_exchange", f"{prefix}_events"
 
@@ -41,16 +43,34 @@ def names():
     asyncio.run(remove())
 
 
-def local_broker(exchange_name: str, queue_name: str) -> PikaEventBroker:
-    return PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
+def local_broker(exchange_name: str, queue_name: str) -> DurablePikaEventBroker:
+    return DurablePikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
 
 
-async def settled(broker: PikaEventBroker) -> None:
+async def settled(broker: DurablePikaEventBroker) -> None:
     for _ in range(100):
         if not broker._background_tasks:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("publishing did not finish")
+
+
+def test_the_production_endpoints_name_it_and_rasa_builds_it_from_them(names, tmp_path):
+    exchange_name, queue_name = names
+    config = yaml.safe_load((ROOT / "endpoints.production.yml").read_text(encoding="utf-8"))["event_broker"]
+    assert config["type"] == "bot.brokers.durable_pika.DurablePikaEventBroker"
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"event_broker": {
+        **config, "url": "127.0.0.1", "port": 5672, "username": "guest", "password": "guest",
+        "exchange_name": exchange_name, "queues": [queue_name]}}), encoding="utf-8")  # fmt: skip
+
+    async def build() -> object:
+        broker = await EventBroker.create(read_endpoint_config(str(endpoints), "event_broker"))
+        assert broker is not None
+        await broker.close()
+        return broker
+
+    assert type(asyncio.run(build())) is DurablePikaEventBroker
 
 
 def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(names):
@@ -83,8 +103,6 @@ def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(n
 
 def test_kept_events_are_sent_again_by_themselves_when_no_other_event_follows(names):
     """The last events of a busy period may fail with nothing published after them: a timer sends them."""
-    from bot.rasa_patches.broker_redelivery import RETRY_AFTER_S
-
     exchange_name, queue_name = names
 
     async def scenario() -> tuple:
@@ -157,7 +175,7 @@ def test_events_in_flight_when_rabbitmq_cuts_the_connection_are_all_delivered(na
 
     async def scenario() -> set:
         asyncio.get_running_loop().set_exception_handler(lambda loop, context: unhandled.append(context))
-        broker = PikaEventBroker(f"amqp://127.0.0.1?name={queue_name}", "guest", "guest", queues=[queue_name],
+        broker = DurablePikaEventBroker(f"amqp://127.0.0.1?name={queue_name}", "guest", "guest", queues=[queue_name],
                                  exchange_name=exchange_name)  # fmt: skip
         await broker.connect()
         counted.append(asyncio.get_running_loop().get_exception_handler())  # the summarising handler

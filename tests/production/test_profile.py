@@ -92,7 +92,7 @@ async def broker_events_of(queue_name: str, sender: str) -> list:
 
 
 def test_rabbitmq_carries_exactly_the_events_postgres_stored(production):
-    """Events are committed first and streamed after, each once (bot/rasa_patches/store_then_stream.py)."""
+    """Events are committed first and streamed after, each once (bot/stores/sql_tracker_store.py)."""
     sender = f"prod-{uuid.uuid4().hex[:8]}"
     say(production, sender, "where is my order 10023")
     say(production, sender, "maria.keller@example.com")

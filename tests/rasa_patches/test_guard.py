@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from bot.launcher import ROOT
-from bot.rasa_patches import PATCHES
+from bot.rasa_patches import PATCHES, SUBCLASSES
 from bot.rasa_patches.guard import ABSENT, RASA_3_6, Patch, enabled, fingerprint, problems
 
 
@@ -22,7 +22,7 @@ def test_every_declared_fingerprint_matches_the_installed_rasa():
     done = subprocess.run([sys.executable, "-m", "bot.rasa_patches.guard"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout
-    assert done.stdout.count(": ok") == len(PATCHES)
+    assert done.stdout.count(": ok") == len(PATCHES) + len(SUBCLASSES) == len(PATCHES) + 3
 
 
 def test_a_changed_rasa_function_stops_the_start_naming_the_patch_and_the_override_starts_without_it():
@@ -42,6 +42,22 @@ def test_a_changed_rasa_function_stops_the_start_naming_the_patch_and_the_overri
     started = python(changed_rasa, RASA_PATCHES_DISABLED="empty_domain")
     assert started.returncode == 0, started.stderr
     assert f"started with {len(PATCHES) - 1} patches; False True" in started.stdout
+
+
+def test_a_changed_rasa_method_a_subclass_overrides_stops_the_start_too():
+    """The tracker store, broker and policy subclasses override Rasa methods as silently as a patch replaces them."""
+    changed_rasa = """
+        from rasa.core.tracker_store import SQLTrackerStore
+        async def save(self, tracker):  # as if a new Rasa rewrote it
+            return None
+        SQLTrackerStore.save = save
+        from bot.rasa_patches import apply_all
+        apply_all()
+    """
+    refused = python(changed_rasa, RASA_PATCHES_DISABLED="all")
+    assert refused.returncode != 0
+    assert "TriageSQLTrackerStore: rasa.core.tracker_store:SQLTrackerStore.save has changed" in refused.stderr
+    assert "name Rasa's own class instead of the subclass" in refused.stderr
 
 
 def test_another_rasa_version_or_a_missing_target_is_reported():
@@ -65,8 +81,13 @@ def test_another_rasa_version_or_a_missing_target_is_reported():
 
 
 def test_disabling_a_patch_leaves_out_those_built_on_it():
-    names = [p.name for p in enabled(PATCHES, {"store_then_stream"})]
-    assert "store_then_stream" not in names and "tracker_cache" not in names and "sqlite_wal" in names
+    base, built_on, other = (
+        Patch("base", RASA_3_6, {}),
+        Patch("wrapper", RASA_3_6, {}, ("base",)),
+        Patch("x", RASA_3_6, {}),
+    )
+    assert [p.name for p in enabled([base, built_on, other], {"base"})] == ["x"]
+    assert [p.name for p in enabled([base, built_on, other], {"wrapper"})] == ["base", "x"]
     assert enabled(PATCHES, {"all"}) == []
     assert [p.name for p in enabled(PATCHES, set())] == [p.name for p in PATCHES]
 
@@ -77,7 +98,7 @@ def test_rasas_command_line_runs_with_the_patches_applied():
         import sys
         from unittest import mock
         import rasa.__main__
-        from bot.rasa_patches import PATCHES
+        from bot.rasa_patches import PATCHES, SUBCLASSES
         from bot.rasa_patches.guard import CHANGED
         import bot.rasa_cli
         with mock.patch.object(rasa.__main__, "main", lambda: print("rasa main with", len(CHANGED), "patches")):
@@ -87,3 +108,16 @@ def test_rasas_command_line_runs_with_the_patches_applied():
     done = python(probe)
     assert done.returncode == 0, done.stderr
     assert f"rasa main with {len(PATCHES)} patches" in done.stdout
+
+
+def test_rasa_does_not_start_when_a_class_the_endpoints_name_does_not_load(tmp_path):
+    """Rasa itself would warn and carry on with an in-memory tracker store, or without the event broker."""
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text('tracker_store:\n  type: "bot.stores.sql_tracker_store.TriageSQLTrackerstore"\n'
+                         'event_broker:\n  type: "bot.no_such_module.Broker"\n', encoding="utf-8")  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "bot.rasa_cli", "run", "--endpoints", str(endpoints)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode == 2
+    assert "tracker_store: bot.stores.sql_tracker_store has no class TriageSQLTrackerstore" in done.stderr
+    assert "event_broker: bot.no_such_module.Broker cannot be imported (ModuleNotFoundError" in done.stderr

@@ -13,7 +13,8 @@ from bot.launcher import ROOT
 PROBE = """
 import importlib, sys
 importlib.import_module(sys.argv[1])
-loaded = sorted(m for m in sys.modules if m == "rasa" or m.startswith(("rasa.", "bot.rasa_patches", "bot.channels")))
+RASA_SIDE = ("rasa.", "bot.rasa_patches", "bot.channels", "bot.stores", "bot.brokers", "bot.policies")
+loaded = sorted(m for m in sys.modules if m == "rasa" or m.startswith(RASA_SIDE))
 print(",".join(loaded[:5]) or "none")
 """
 

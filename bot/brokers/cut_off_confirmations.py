@@ -1,16 +1,13 @@
 """Confirmations RabbitMQ can no longer send are counted in one line, not logged one traceback each.
 
-aiormq gives every publish a future for RabbitMQ's confirmation. When the
-connection drops, it fails all of them (``ConnectionClosed``, or the
-socket's ``ConnectionResetError`` when RabbitMQ restarts); but the
-publishes waiting on them were cancelled by ``broker_redelivery`` (their
-events kept and sent again), so nobody reads those failures and asyncio logs
-each one, with a 40-line traceback, as "Future exception was never
-retrieved". A RabbitMQ restart under load wrote tens of thousands of them,
-burying the log lines that matter. They carry nothing new: the event was
-already kept. So in the Rasa processes that publish events, the event loop's
-exception handler counts them and logs one warning per ``SUMMARY_EVERY_S``;
-anything else goes to the handler that was there before.
+aiormq gives every publish a future for RabbitMQ's confirmation. When the connection drops, it fails all of
+them (``ConnectionClosed``, or the socket's ``ConnectionResetError`` when RabbitMQ restarts); but the publishes
+waiting on them were cancelled by ``DurablePikaEventBroker`` (their events kept and sent again), so nobody reads
+those failures and asyncio logs each one, with a 40-line traceback, as "Future exception was never retrieved".
+A RabbitMQ restart under load wrote tens of thousands of them, burying the log lines that matter. They carry
+nothing new: the event was already kept. So in the Rasa processes that publish events, the event loop's
+exception handler counts them and logs one warning per ``SUMMARY_EVERY_S``; anything else goes to the handler
+that was there before.
 """
 
 from __future__ import annotations
@@ -21,10 +18,8 @@ import weakref
 from typing import Any, Callable, Dict
 
 from aiormq.exceptions import AMQPError
-from rasa.core.brokers.pika import PikaEventBroker
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
-from bot.rasa_patches.log_summary import SUMMARY_EVERY_S, PeriodicSummary
+from bot.brokers.log_summary import SUMMARY_EVERY_S, PeriodicSummary
 
 logger = logging.getLogger(__name__)
 
@@ -83,24 +78,3 @@ def quiet_cut_off_confirmations(loop: asyncio.AbstractEventLoop) -> None:
     if loop not in _quieted:
         loop.set_exception_handler(CutOffCounter(loop.get_exception_handler()))
         _quieted.add(loop)
-
-
-def apply() -> None:
-    """Wraps whichever ``connect`` is in place (``durable_exchange`` replaces Rasa's)."""
-    inner_connect = PikaEventBroker.connect
-
-    async def connect_quietly(self: PikaEventBroker) -> None:
-        quiet_cut_off_confirmations(asyncio.get_running_loop())
-        await inner_connect(self)
-
-    PikaEventBroker.connect = connect_quietly
-
-
-PATCH = Patch(
-    name="cut_off_confirmations",
-    rasa_versions=RASA_3_6,
-    replaces={
-        "rasa.core.brokers.pika:PikaEventBroker.connect": "8a66ba6cd694cede",
-    },
-    apply=apply,
-)

@@ -1,25 +1,30 @@
-"""RulePolicy's shortcut and the past-states memo give what Rasa gives, on every turn of the training data."""
+"""``state_memo``: ``DialogueStateTracker.past_states``, the call every policy makes before predicting, gives
+Rasa's states on every prefix of real and rewritten conversations, computed once per version of the tracker
+and resumed from the last version instead of replayed from the start. Rasa's own is the original captured
+before any patch went in."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, List
 
 import pytest
 from rasa.core.agent import Agent
-from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrainingDataGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.launcher import ROOT
-from bot.rasa_patches import apply_all, rule_lookup, state_memo
+from bot.rasa_patches import state_memo
 from bot.rasa_patches.guard import original
 
+TARGET = "rasa.shared.core.trackers:DialogueStateTracker.past_states"
 
-def rasa_possible_keys():
-    """Rasa's own ``_get_possible_keys``, as it was before the patches (this process has them applied)."""
-    apply_all()
-    return original("rasa.core.policies.rule_policy:RulePolicy._get_possible_keys")
+
+def rasas_past_states(tracker: Any, domain: Domain, **arguments: Any) -> Any:
+    return original(TARGET)(tracker, domain, **arguments)
 
 
 def rule_policy(agent: Agent) -> RulePolicy:
@@ -29,51 +34,56 @@ def rule_policy(agent: Agent) -> RulePolicy:
 
 
 @pytest.fixture(scope="module")
-def agent_and_trackers(trained_model: Path) -> Tuple[Agent, List]:
-    """The trained model, and a tracker for every story and rule of the training data."""
-    agent = Agent.load(str(trained_model))
+def agent(trained_model: Path) -> Agent:
+    return Agent.load(str(trained_model))
+
+
+def story_trackers(domain: Domain) -> List[Any]:
     importer = TrainingDataImporter.load_from_dict(domain_path=str(ROOT / "domain.yml"),
                                                    training_data_paths=[str(ROOT / "data")])  # fmt: skip
-    return agent, TrainingDataGenerator(importer.get_stories(), agent.domain, augmentation_factor=0).generate()
+    return TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0).generate()
 
 
-def test_the_shortcut_finds_the_keys_rasa_finds(agent_and_trackers):
-    agent, trackers = agent_and_trackers
-    policy, domain = rule_policy(agent), agent.domain
-    checked = matched = 0
-    rasas = rasa_possible_keys()
-    assert rasas is not rule_lookup.possible_keys  # compared with Rasa's, not with itself
-    for tracker in trackers:
-        for prior, _ in tracker.generate_all_prior_trackers():
-            states = policy._prediction_states(prior, domain, rule_only_data=policy._get_rule_only_data())
-            for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
-                expected = rasas(policy, lookup, states)
-                assert rule_lookup.possible_keys(policy, lookup, states) == expected
-                checked += 1
-                matched += bool(expected)
-    assert checked > 500 and matched > 100  # the comparison covered real rule matches, not only empty sets
+def as_served(tracker: Any, domain: Domain) -> DialogueStateTracker:
+    """The generator's trackers cache states their own way (``TrackerWithCachedStates``); a served
+    conversation is a plain ``DialogueStateTracker``."""
+    return DialogueStateTracker.from_events(tracker.sender_id, list(tracker.events), domain.slots)
 
 
-def test_past_states_are_computed_once_per_event_and_each_caller_gets_its_own_copy(trained_model: Path):
-    agent = Agent.load(str(trained_model))
+def test_past_states_are_rasas_and_each_caller_gets_its_own_copy(agent):
     domain = agent.domain
-    importer = TrainingDataImporter.load_from_dict(domain_path=str(ROOT / "domain.yml"),
-                                                   training_data_paths=[str(ROOT / "data")])  # fmt: skip
-    trackers = TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0).generate()
     rule_only = rule_policy(agent)._get_rule_only_data()
     variants = [{}, {"omit_unset_slots": True}, {"ignore_rule_only_turns": True, "rule_only_data": rule_only}]
     compared = 0
-    for tracker in trackers[:40]:
-        for prior, _ in tracker.generate_all_prior_trackers():
+    for tracker in story_trackers(domain)[:40]:
+        for generated, _ in tracker.generate_all_prior_trackers():
+            prior = as_served(generated, domain)
             for arguments in variants:
-                expected = state_memo._rasa_past_states(prior, domain, **arguments)
-                first = state_memo.past_states_once(prior, domain, **arguments)
+                expected = rasas_past_states(prior, domain, **arguments)
+                first = prior.past_states(domain, **arguments)
                 assert first == expected
                 if first and first[-1]:
                     first[-1].clear()  # a featurizer editing its states ...
-                assert state_memo.past_states_once(prior, domain, **arguments) == expected  # ... changes no one else's
+                assert prior.past_states(domain, **arguments) == expected  # ... changes no one else's
                 compared += 1
     assert compared > 100
+
+
+def test_an_unchanged_tracker_is_not_replayed_again(agent, monkeypatch):
+    """Rasa's own replays the whole conversation on every call: Memoization, then Rule twice, per prediction."""
+    tracker = DialogueStateTracker.from_events("someone", rewritten_history(agent.domain), agent.domain.slots)
+    tracker.past_states(agent.domain)
+    replayed: List[int] = []
+    real = Domain.states_for_tracker_history
+
+    def counted(self: Domain, *args: Any, **kwargs: Any) -> Any:
+        replayed.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Domain, "states_for_tracker_history", counted)
+    for _ in range(3):
+        assert tracker.past_states(agent.domain) == rasas_past_states(tracker, agent.domain)
+    assert len(replayed) == 3  # Rasa's three replays in the comparison, none in the calls compared
 
 
 def rewritten_history(domain) -> List:
@@ -108,16 +118,12 @@ def rewritten_history(domain) -> List:
     ]  # fmt: skip
 
 
-def test_each_new_event_resumes_the_replay_and_gives_rasa_s_states(trained_model: Path, monkeypatch):
+def test_each_new_event_resumes_the_replay_and_gives_rasa_s_states(agent, monkeypatch):
     """Every prefix of real conversations (stories with forms, rules) and of a history Rasa rewrites, grown one
     event at a time as a turn grows its tracker: the resumed replay gives exactly Rasa's full replay."""
-    from rasa.shared.core.trackers import DialogueStateTracker
 
-    agent = Agent.load(str(trained_model))
     domain = agent.domain
-    importer = TrainingDataImporter.load_from_dict(domain_path=str(ROOT / "domain.yml"),
-                                                   training_data_paths=[str(ROOT / "data")])  # fmt: skip
-    stories = TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0).generate()
+    stories = story_trackers(domain)
     histories = [list(tracker.events) for tracker in stories[:60]] + [rewritten_history(domain)]
     rule_only = rule_policy(agent)._get_rule_only_data()
     variants = [{}, {"omit_unset_slots": True}, {"ignore_rule_only_turns": True, "rule_only_data": rule_only}]
@@ -137,9 +143,7 @@ def test_each_new_event_resumes_the_replay_and_gives_rasa_s_states(trained_model
         for event in events:
             growing.update(event)
             for arguments in variants:
-                assert state_memo.past_states_once(growing, domain, **arguments) == state_memo._rasa_past_states(
-                    growing, domain, **arguments
-                )
+                assert growing.past_states(domain, **arguments) == rasas_past_states(growing, domain, **arguments)
                 compared += 1
         started_per_history.append(len(replays_started) - before)
     assert compared > 1000

@@ -1,0 +1,1 @@
+"""Event brokers Rasa loads by module path from the endpoints file."""

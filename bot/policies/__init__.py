@@ -1,0 +1,1 @@
+"""Dialogue policies Rasa loads by module path from config.yml."""
