@@ -116,7 +116,7 @@ format: $(INSTALLED) ## Format and fix with ruff
 	$(PY) -m ruff check --fix bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa layer
-	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
+	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/rasa_guard.py bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

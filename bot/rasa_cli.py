@@ -27,8 +27,8 @@ def endpoints_file(argv: List[str]) -> Path | None:
 
 def main(argv: List[str] | None = None) -> None:
     from bot.endpoint_classes import import_problems
+    from bot.rasa_guard import PatchMismatch
     from bot.rasa_patches import apply_all
-    from bot.rasa_patches.guard import PatchMismatch
 
     arguments = sys.argv[1:] if argv is None else argv
     try:

@@ -42,7 +42,7 @@ from rasa.core.brokers.pika import PikaEventBroker
 
 from bot.brokers.cut_off_confirmations import quiet_cut_off_confirmations
 from bot.brokers.log_summary import PeriodicSummary
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 logger = logging.getLogger(__name__)
 _unconfirmed = PeriodicSummary(logger, "events not confirmed by RabbitMQ")  # one line per 10 s in a flood
@@ -187,7 +187,7 @@ class DurablePikaEventBroker(PikaEventBroker):
         self._start_drain()
 
 
-# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_patches/guard.py).
+# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_guard.py).
 RASA_OVERRIDES = Patch(
     name="DurablePikaEventBroker",
     rasa_versions=RASA_3_6,

@@ -32,7 +32,7 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.generator import State
 from rasa.shared.nlu.constants import ACTION_NAME
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 warnings.filterwarnings("ignore", message=r"'RulePolicy' is not included in the model's policy configuration")
 
@@ -87,7 +87,7 @@ class IndexedRulePolicy(RulePolicy):
         return keys
 
 
-# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_patches/guard.py).
+# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_guard.py).
 RASA_OVERRIDES = Patch(
     name="IndexedRulePolicy",
     rasa_versions=RASA_3_6,

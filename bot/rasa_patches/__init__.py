@@ -6,7 +6,7 @@ that way; ``make test-stories`` too; pytest's conftest for in-process tests). Ev
 module says what was wrong, how it was found and what changes; docs/deploy.md
 and docs/performance.md give the figures. Every module also declares its
 ``PATCH``: the Rasa it was written for and what it replaces, checked before
-anything is applied (``guard.py``); ``PATCHES`` is the order they go in.
+anything is applied (``bot/rasa_guard.py``); ``PATCHES`` is the order they go in.
 
 Only what Rasa gives no seam for is patched. The SQL tracker store, the
 RabbitMQ broker and RulePolicy are changed by subclasses named in the
@@ -32,6 +32,15 @@ from typing import List, Tuple
 
 from bot.brokers import durable_pika
 from bot.policies import indexed_rule_policy
+from bot.rasa_guard import (
+    DISABLED_VARIABLE,
+    Patch,
+    apply_in_order,
+    check,
+    disabled_from_env,
+    enabled,
+    installed_rasa_version,
+)
 from bot.rasa_patches import (
     durable_trackers,
     empty_domain,
@@ -43,15 +52,6 @@ from bot.rasa_patches import (
     slot_copy,
     speedups,
     state_memo,
-)
-from bot.rasa_patches.guard import (
-    DISABLED_VARIABLE,
-    Patch,
-    apply_in_order,
-    check,
-    disabled_from_env,
-    enabled,
-    installed_rasa_version,
 )
 from bot.stores import sql_tracker_store
 
@@ -72,7 +72,7 @@ PATCHES: Tuple[Patch, ...] = (
 )
 
 # The project's subclasses of Rasa classes, named in the endpoints and config files: what each overrides is
-# checked with the patches (guard.py), never disabled.
+# checked with the patches (bot/rasa_guard.py), never disabled.
 SUBCLASSES: Tuple[Patch, ...] = (
     sql_tracker_store.RASA_OVERRIDES,
     durable_pika.RASA_OVERRIDES,

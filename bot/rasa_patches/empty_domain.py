@@ -15,7 +15,7 @@ from typing import Any, Dict
 
 from rasa.shared.core.domain import Domain
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from typing import Any
 
 from rasa.core.agent import Agent
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Tuple
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 _rasa_run = DaskGraphRunner.run
 

@@ -22,7 +22,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 from bot.stores.sql_tracker_store import current_tracker
 
 logger = logging.getLogger(__name__)

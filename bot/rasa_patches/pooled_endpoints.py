@@ -52,7 +52,7 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 KEEPALIVE_S = 2.0  # below Sanic's default KEEP_ALIVE_TIMEOUT of 5 s
 

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from rasa.shared.core.slots import Slot
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 S = TypeVar("S", bound=Slot)
 

@@ -32,7 +32,7 @@ from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.generator import State
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 
 _rasa_past_states = DialogueStateTracker.past_states
 _MEMO = "_triage_past_states"  # on a tracker: (version, {arguments: states})

@@ -30,7 +30,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.rasa_patches.guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch
 from bot.stores.plain_sql import driver_sql, events_table, pooled_scalar
 from bot.stores.sqlite_pool import pooled_sqlite
 from bot.stores.tracker_cache import TrackerCache, capacity_from_env, latest_session_start
@@ -183,7 +183,7 @@ async def current_tracker(store: Any, sender_id: str) -> DialogueStateTracker | 
     return await store.retrieve(sender_id)
 
 
-# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_patches/guard.py).
+# What the subclass overrides, in the Rasa it was written against (checked at start-up: bot/rasa_guard.py).
 RASA_OVERRIDES = Patch(
     name="TriageSQLTrackerStore",
     rasa_versions=RASA_3_6,

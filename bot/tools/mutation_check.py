@@ -53,7 +53,7 @@ class Mutation:
 
 
 def patch_mutations() -> List[Mutation]:
-    from bot.rasa_patches.guard import DISABLED_VARIABLE
+    from bot.rasa_guard import DISABLED_VARIABLE
 
     names = [path.stem for path in sorted((ROOT / "bot" / "rasa_patches").glob("*.py"))
              if path.stem not in ("__init__", "guard")]  # fmt: skip

@@ -1,9 +1,13 @@
-"""``make test-nlu``: score the trained model on the held-out and adversarial sets.
+"""``make test-nlu``: score the trained model on the held-out, adversarial and real-traffic sets.
 
 Runs Rasa's own evaluation (``rasa test nlu``) on each set, so designers get
 the usual reports and confusion-matrix images under ``results/nlu/<set>/``,
 then prints one summary table: intent accuracy and macro-F1, entity F1 per
-entity, and whether the quality bars are met.
+entity, and whether the quality bars are met. The real-traffic set
+(``tests/nlu/realistic``) is also scored as the bot acts on it
+(``bot/tools/traffic_scores.py``): unsupported requests declined, small talk,
+how often it asks "did you mean", and every wrong turn into a risky task,
+written to ``results/nlu/realistic/traffic.json``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-TEST_SETS = {"heldout": Path("tests/nlu/heldout"), "adversarial": Path("tests/nlu/adversarial")}
+from bot.tools.traffic_scores import FALLBACK, Judged, TrafficScores, report_lines, score
+
+TEST_SETS = {
+    "heldout": Path("tests/nlu/heldout"),
+    "adversarial": Path("tests/nlu/adversarial"),
+    "realistic": Path("tests/nlu/realistic"),
+}
 ENTITY_REPORT = "PatternEntityExtractor_report.json"
 INTENT_BAR, ENTITY_BAR = 0.95, 0.95
 
@@ -62,6 +72,31 @@ def evaluate(model: Path, data: Path, out: Path) -> Dict[str, object]:
     return summarise(out)
 
 
+def judge(model: Path, data: Path) -> List[Judged]:
+    """Every message of ``data`` as the trained model reads it (in process, as the Rasa server does)."""
+    import asyncio
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot.tools.nlu_scores import load_examples
+
+    configure_structlog(logging.WARNING)  # not a debug line per parsed message
+    agent = Agent.load(str(model))
+    examples = load_examples(sorted(data.glob("*.yml")))
+
+    async def parse_all() -> List[Dict]:
+        return [await agent.parse_message(example.text) for example in examples]
+
+    judged = []
+    for example, parsed in zip(examples, asyncio.run(parse_all()), strict=True):
+        ranking = [r["name"] for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
+        judged.append(Judged(example.text, example.intent, ranking[0] if ranking else FALLBACK,
+                             parsed["intent"]["name"]))  # fmt: skip
+    return judged
+
+
 def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
     lines = [f"{'set':<12} {'accuracy':>9} {'intent F1':>10} {'entity F1':>10}"]
     for name, summary in results.items():
@@ -78,6 +113,13 @@ def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
     return lines
 
 
+def write_traffic(scores: TrafficScores, path: Path) -> None:
+    from dataclasses import asdict
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(scores), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=Path("models/triage.tar.gz"))
@@ -85,6 +127,9 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = {name: evaluate(args.model, path, args.out / name) for name, path in TEST_SETS.items()}
     print("\n".join(format_table(results)))
+    traffic = score(judge(args.model, TEST_SETS["realistic"]))
+    write_traffic(traffic, args.out / "realistic" / "traffic.json")
+    print("\n".join(report_lines("realistic, as the bot acts", traffic)))
     held = results["heldout"]
     ok = held["intent_macro_f1"] >= INTENT_BAR and (held.get("entity_micro_f1") or 0) >= ENTITY_BAR  # type: ignore[operator]
     print(

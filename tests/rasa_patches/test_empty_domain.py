@@ -7,7 +7,7 @@ from typing import Any, List
 from rasa.shared.core.domain import Domain
 
 from bot.launcher import ROOT
-from bot.rasa_patches.guard import original
+from bot.rasa_guard import original
 
 TARGET = "rasa.shared.core.domain:Domain.is_empty"
 

@@ -11,7 +11,7 @@ from rasa.core.agent import Agent
 from rasa.engine.runner import dask as rasa_dask_runner
 
 from bot.launcher import ROOT
-from bot.rasa_patches.guard import original
+from bot.rasa_guard import original
 from bot.tools.nlu_scores import load_examples
 
 TARGET = "rasa.engine.runner.dask:DaskGraphRunner.run"

@@ -9,8 +9,8 @@ import sys
 import textwrap
 
 from bot.launcher import ROOT
+from bot.rasa_guard import ABSENT, RASA_3_6, Patch, enabled, fingerprint, problems
 from bot.rasa_patches import PATCHES, SUBCLASSES
-from bot.rasa_patches.guard import ABSENT, RASA_3_6, Patch, enabled, fingerprint, problems
 
 
 def python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -19,7 +19,7 @@ def python(code: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_every_declared_fingerprint_matches_the_installed_rasa():
-    done = subprocess.run([sys.executable, "-m", "bot.rasa_patches.guard"], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "bot.rasa_guard"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout
     assert done.stdout.count(": ok") == len(PATCHES) + len(SUBCLASSES) == len(PATCHES) + 3
@@ -99,7 +99,7 @@ def test_rasas_command_line_runs_with_the_patches_applied():
         from unittest import mock
         import rasa.__main__
         from bot.rasa_patches import PATCHES, SUBCLASSES
-        from bot.rasa_patches.guard import CHANGED
+        from bot.rasa_guard import CHANGED
         import bot.rasa_cli
         with mock.patch.object(rasa.__main__, "main", lambda: print("rasa main with", len(CHANGED), "patches")):
             bot.rasa_cli.main()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.rasa_guard import CHANGED, ORIGINALS, resolve
 from bot.rasa_patches import PATCHES, apply_all
-from bot.rasa_patches.guard import CHANGED, ORIGINALS, resolve
 
 
 @pytest.mark.parametrize("patch", PATCHES, ids=[patch.name for patch in PATCHES])

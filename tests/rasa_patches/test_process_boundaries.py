@@ -26,3 +26,13 @@ def test_a_process_that_is_not_rasa_does_not_import_rasa_or_its_patches(module):
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
+
+
+@pytest.mark.parametrize("module", ["bot.stores.sql_tracker_store", "bot.brokers.durable_pika",
+                                    "bot.policies.indexed_rule_policy", "bot.rasa_patches"])  # fmt: skip
+def test_each_class_rasa_loads_by_module_path_imports_first_in_a_fresh_process(module):
+    """``rasa train`` and ``rasa run`` import a policy or store before anything of the project's: no cycle
+    through the patches may break that."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]

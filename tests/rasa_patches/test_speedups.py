@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_patches.guard import original
+from bot.rasa_guard import original
 
 TARGET = "rasa.core.actions.action:RemoteAction._validate_action_result"
 GOOD = {"events": [{"event": "slot", "name": "order_number", "value": "10023"}], "responses": [{"text": "hi"}]}

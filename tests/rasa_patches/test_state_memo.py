@@ -17,8 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.launcher import ROOT
+from bot.rasa_guard import original
 from bot.rasa_patches import state_memo
-from bot.rasa_patches.guard import original
 
 TARGET = "rasa.shared.core.trackers:DialogueStateTracker.past_states"
 

@@ -13,7 +13,7 @@ class in the endpoints or config file.
 
 ``RASA_PATCHES_DISABLED=name,name`` (or ``all``) starts without those patches, unchecked; a patch that
 requires a disabled one is left out with it. docs/rasa-upgrade.md is the checklist for a new Rasa:
-``python -m bot.rasa_patches.guard`` prints what changed.
+``python -m bot.rasa_guard`` prints what changed.
 """
 
 from __future__ import annotations
