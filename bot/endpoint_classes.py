@@ -27,6 +27,20 @@ def named_classes(endpoints: Dict[str, Any]) -> Dict[str, str]:
     return found
 
 
+STOCK_TYPES = {"tracker_store": {"sql"}, "event_broker": {"pika"}}  # where the project has its own class
+
+
+def stock_types(endpoints_file: Path) -> Dict[str, str]:
+    """Sections naming Rasa's own store or broker where the project's subclass fixes measured defects."""
+    endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
+    found = {}
+    for section, kinds in STOCK_TYPES.items():
+        kind = (endpoints.get(section) or {}).get("type")
+        if isinstance(kind, str) and kind.lower() in kinds:
+            found[section] = kind
+    return found
+
+
 def import_problems(endpoints_file: Path) -> List[str]:
     """What stops a class named in ``endpoints_file`` from loading; empty when every one loads."""
     endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}

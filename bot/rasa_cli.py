@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 
-def endpoints_file(argv: List[str]) -> Path | None:
-    """The endpoints file a Rasa command line reads (``--endpoints`` or Rasa's default), if it exists."""
-    for index, argument in enumerate(argv):
-        if argument == "--endpoints" and index + 1 < len(argv):
-            return Path(argv[index + 1])
-        if argument.startswith("--endpoints="):
-            return Path(argument.partition("=")[2])
-    default = Path("endpoints.yml")  # Rasa's default, relative to where it runs
-    return default if default.exists() else None
+def endpoints_file(argv: List[str]) -> Tuple[Path | None, bool]:
+    """The endpoints file this Rasa command line reads, parsed as Rasa parses it (abbreviations, repeats and
+    defaults included), and whether it was named explicitly; ``None`` for a command that reads none."""
+    from rasa.__main__ import create_argument_parser
+
+    try:
+        arguments, _ = create_argument_parser().parse_known_args(argv)
+    except SystemExit:
+        return None, False  # Rasa reports the bad command line itself
+    path = getattr(arguments, "endpoints", None)
+    if not isinstance(path, str):
+        return None, False
+    explicit = any(a.startswith("--end") for a in argv)  # argparse takes any unambiguous prefix
+    return Path(path), explicit
+
+
+def endpoints_problems(path: Path | None, explicit: bool) -> List[str]:
+    from bot.endpoint_classes import import_problems, stock_types
+
+    if path is None:
+        return []
+    if not path.exists():
+        # Rasa logs "file not found" and runs with an in-memory tracker store and no event broker.
+        return [f"{path} does not exist"] if explicit else []
+    for section, kind in stock_types(path).items():
+        print(f"warning: {path} names Rasa's own {section} type {kind!r}, without the project's fixes "
+              "(docs/rasa-upgrade.md)", file=sys.stderr)  # fmt: skip
+    return import_problems(path)
 
 
 def main(argv: List[str] | None = None) -> None:
-    from bot.endpoint_classes import import_problems
     from bot.rasa_guard import PatchMismatch
     from bot.rasa_patches import apply_all
 
@@ -36,8 +54,8 @@ def main(argv: List[str] | None = None) -> None:
     except PatchMismatch as mismatch:
         print(f"error: {mismatch}", file=sys.stderr)
         sys.exit(2)
-    endpoints = endpoints_file(arguments)
-    problems = import_problems(endpoints) if endpoints is not None and endpoints.exists() else []
+    endpoints, explicit = endpoints_file(arguments)
+    problems = endpoints_problems(endpoints, explicit)
     if problems:
         print(f"error: {endpoints} names classes that do not load, so Rasa would run without them:\n  "
               + "\n  ".join(problems), file=sys.stderr)  # fmt: skip

@@ -162,6 +162,18 @@ def check(patches: Sequence[Patch], rasa_version: str) -> None:
         )
 
 
+_verified: Dict[str, bool] = {}
+
+
+def require_unchanged(subclass: Patch) -> None:
+    """Raise ``PatchMismatch`` unless the Rasa methods ``subclass`` overrides are the ones it was written for.
+    Each subclass calls this when Rasa constructs it, whatever started Rasa (``rasa train``, plain ``rasa run``,
+    ``bot.rasa_cli``): Rasa loads it from the endpoints or config file on every path. Checked once per process."""
+    if not _verified.get(subclass.name):
+        check([subclass], installed_rasa_version())
+        _verified[subclass.name] = True
+
+
 def main(argv: List[str] | None = None) -> int:
     """Print each patch's targets and whether the installed Rasa still matches (exit 1 if not)."""
     from bot.rasa_patches import PATCHES, SUBCLASSES

@@ -42,7 +42,7 @@ from rasa.core.brokers.pika import PikaEventBroker
 
 from bot.brokers.cut_off_confirmations import quiet_cut_off_confirmations
 from bot.brokers.log_summary import PeriodicSummary
-from bot.rasa_guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch, require_unchanged
 
 logger = logging.getLogger(__name__)
 _unconfirmed = PeriodicSummary(logger, "events not confirmed by RabbitMQ")  # one line per 10 s in a flood
@@ -77,6 +77,7 @@ class DurablePikaEventBroker(PikaEventBroker):
             raise BrokerMisconfigured(f"{cls.__name__} could not be set up: {type(error).__name__}: {error}") from error
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_unchanged(RASA_OVERRIDES)
         super().__init__(*args, **kwargs)
         self.publish_timeout_s = publish_timeout_s()
         self._in_flight: Set[asyncio.Task] = set()  # publishes still waiting for their confirmation

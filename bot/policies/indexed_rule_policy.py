@@ -32,7 +32,7 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.generator import State
 from rasa.shared.nlu.constants import ACTION_NAME
 
-from bot.rasa_guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch, require_unchanged
 
 warnings.filterwarnings("ignore", message=r"'RulePolicy' is not included in the model's policy configuration")
 
@@ -54,6 +54,7 @@ def candidates(index: RuleIndex, newest_state: State) -> Set[str]:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class IndexedRulePolicy(RulePolicy):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_unchanged(RASA_OVERRIDES)
         super().__init__(*args, **kwargs)
         self._rule_indexes: Dict[int, RuleIndex] = {}  # by id() of the lookup table indexed (rules, loop rules)
 

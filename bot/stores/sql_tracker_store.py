@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from typing import Any, Dict, List
 
 import sqlalchemy as sa
@@ -30,10 +31,12 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.rasa_guard import RASA_3_6, Patch
+from bot.rasa_guard import RASA_3_6, Patch, require_unchanged
 from bot.stores.plain_sql import driver_sql, events_table, pooled_scalar
 from bot.stores.sqlite_pool import pooled_sqlite
 from bot.stores.tracker_cache import TrackerCache, capacity_from_env, latest_session_start
+
+logger = logging.getLogger(__name__)
 
 # On a tracker: how many of its events the database holds. It travels with the tracker object from this store's
 # read, through the turn, to its save (trackers are not hashable, so it cannot be kept beside them).
@@ -68,6 +71,7 @@ class TrackerStoreMisconfigured(RuntimeError):
 
 class TriageSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_unchanged(RASA_OVERRIDES)
         try:
             super().__init__(*args, **kwargs)
         except (AttributeError, ImportError) as error:
@@ -178,8 +182,9 @@ async def current_tracker(store: Any, sender_id: str) -> DialogueStateTracker | 
     if isinstance(inner, TriageSQLTrackerStore) and inner.tracker_cache is not None:
         try:
             return await inner.current(sender_id)
-        except Exception:
-            pass  # the wrapper's read below reports the failure as it reports any other
+        except Exception as error:  # the wrapper's read below meets the same failure and reports it as any other
+            logger.warning("reading conversation %s through the tracker cache failed (%s: %s); reading it directly",
+                           sender_id, type(error).__name__, error)  # fmt: skip
     return await store.retrieve(sender_id)
 
 

@@ -37,9 +37,13 @@ SEAM_TESTS: Dict[str, str] = {
     "store_reads_as_rasa": STORE_TESTS,
     "store_saves_as_rasa": STORE_TESTS,
     "store_sqlite_unpooled": STORE_TESTS,
+    "store_streams_before_writing": STORE_TESTS,
+    "store_without_read_only_look": STORE_TESTS,
     "broker_exchange_as_rasa": BROKER_TESTS,
     "broker_publishes_as_rasa": BROKER_TESTS,
     "broker_reconnects_as_rasa": BROKER_TESTS,
+    "broker_closes_as_rasa": BROKER_TESTS,
+    "broker_built_as_rasa": BROKER_TESTS,
     "policy_looks_up_as_rasa": POLICY_TESTS,
 }
 

@@ -83,6 +83,9 @@ def differences(recorded: List[Dict], replayed: List[Dict]) -> List[str]:
         else:
             if len(steps) != len(expected_steps):
                 found.append(f"{story['story']}: {len(steps)} steps, recorded {len(expected_steps)}")
+    replayed_names = {story["story"] for story in replayed}
+    found += [f"{name}: recorded, but no conversation plays it any more (run make record-stories)"
+              for name in by_name if name not in replayed_names]  # fmt: skip
     return found
 
 

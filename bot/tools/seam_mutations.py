@@ -32,6 +32,25 @@ def _unpooled_sqlite() -> None:
     sql_tracker_store.pooled_sqlite = lambda engine: engine  # type: ignore[assignment]
 
 
+def _streams_before_writing() -> None:
+    """Rasa's order: publish the new events, then write them."""
+    from bot.stores.sql_tracker_store import TriageSQLTrackerStore
+
+    store_then_stream = TriageSQLTrackerStore._store_then_stream
+
+    async def stream_then_store(self: Any, tracker: Any) -> None:
+        stored = self._stored_in_session(self.sessionmaker(), tracker.sender_id)
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, list(tracker.events)[stored:], tracker.sender_id)
+        broker, self.event_broker = self.event_broker, None
+        try:
+            await store_then_stream(self, tracker)
+        finally:
+            self.event_broker = broker
+
+    TriageSQLTrackerStore._store_then_stream = stream_then_store  # type: ignore[method-assign]
+
+
 STORE = ("bot.stores.sql_tracker_store", "TriageSQLTrackerStore")
 BROKER = ("bot.brokers.durable_pika", "DurablePikaEventBroker")
 POLICY = ("bot.policies.indexed_rule_policy", "IndexedRulePolicy")
@@ -40,9 +59,13 @@ MUTATIONS: Dict[str, Callable[[], None]] = {
     "store_reads_as_rasa": _without(*STORE, "retrieve"),
     "store_saves_as_rasa": _without(*STORE, "save"),
     "store_sqlite_unpooled": _unpooled_sqlite,
+    "store_streams_before_writing": _streams_before_writing,
+    "store_without_read_only_look": _without(*STORE, "current"),
     "broker_exchange_as_rasa": _without(*BROKER, "_set_up_exchange"),
     "broker_publishes_as_rasa": _without(*BROKER, "_publish"),
     "broker_reconnects_as_rasa": _without(*BROKER, "_publish_unpublished_messages"),
+    "broker_closes_as_rasa": _without(*BROKER, "close"),
+    "broker_built_as_rasa": _without(*BROKER, "from_endpoint_config"),
     "policy_looks_up_as_rasa": _without(*POLICY, "_get_possible_keys"),
 }
 

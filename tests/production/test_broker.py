@@ -204,3 +204,49 @@ def test_events_in_flight_when_rabbitmq_cuts_the_connection_are_all_delivered(na
     assert not missing, f"{len(missing)} of {len(sent)} events never reached the queue"
     assert [c for c in unhandled if c.get("message") == "Future exception was never retrieved"] == []
     assert counted and counted[0].total >= 1  # ... they went to the summary instead
+
+
+def test_closing_cancels_the_retry_timer_so_nothing_is_sent_after(names):
+    exchange_name, queue_name = names
+
+    async def scenario() -> tuple:
+        broker = local_broker(exchange_name, queue_name)
+        await broker.connect()
+        async with await aio_pika.connect(AMQP) as admin:
+            queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
+            await queue.unbind(exchange_name, "")
+            broker.publish({"event": "user", "text": "kept at close"})
+            await settled(broker)
+            timer_set = broker._retry is not None
+            await broker.close()
+            await queue.bind(exchange_name, "")
+            await asyncio.sleep(RETRY_AFTER_S + 1)  # past when the timer would have fired
+            left = await queue.get(timeout=5, fail=False)
+        return timer_set, broker._retry, left
+
+    timer_set, timer_after, left = asyncio.run(scenario())
+    assert timer_set and timer_after is None and left is None
+
+
+def test_a_broker_that_cannot_be_set_up_stops_rasa_instead_of_running_without_one(monkeypatch):
+    """Rasa takes an AttributeError while building a broker for "no such class" and runs on with no broker."""
+    from rasa.core.brokers.pika import PikaEventBroker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.brokers.durable_pika import RASA_OVERRIDES, BrokerMisconfigured
+    from bot.rasa_guard import require_unchanged
+
+    require_unchanged(RASA_OVERRIDES)  # checked against the real Rasa before the test changes it
+
+    async def renamed_internals(self: PikaEventBroker) -> None:
+        raise AttributeError("'PikaEventBroker' object has no attribute '_something_renamed'")
+
+    monkeypatch.setattr(DurablePikaEventBroker, "connect", renamed_internals)
+    config = EndpointConfig(url="127.0.0.1", type="bot.brokers.durable_pika.DurablePikaEventBroker",
+                            username="guest", password="guest", queues=["unused"])  # fmt: skip
+    from rasa.shared.exceptions import ConnectionException
+
+    with pytest.raises(ConnectionException) as stopped:  # Rasa's start fails with it, loudly
+        asyncio.run(EventBroker.create(config))
+    assert isinstance(stopped.value.__cause__, BrokerMisconfigured)
+    assert "_something_renamed" in str(stopped.value.__cause__)

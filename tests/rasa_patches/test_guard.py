@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from bot.launcher import ROOT
 from bot.rasa_guard import ABSENT, RASA_3_6, Patch, enabled, fingerprint, problems
 from bot.rasa_patches import PATCHES, SUBCLASSES
@@ -121,3 +123,37 @@ def test_rasa_does_not_start_when_a_class_the_endpoints_name_does_not_load(tmp_p
     assert done.returncode == 2
     assert "tracker_store: bot.stores.sql_tracker_store has no class TriageSQLTrackerstore" in done.stderr
     assert "event_broker: bot.no_such_module.Broker cannot be imported (ModuleNotFoundError" in done.stderr
+
+
+def test_a_subclass_checks_rasa_when_rasa_builds_it_on_any_path():
+    """``rasa train`` and plain ``rasa run`` build the store and policy without bot/rasa_cli.py."""
+    changed_rasa = """
+        from rasa.core.tracker_store import SQLTrackerStore
+        async def save(self, tracker):  # as if a new Rasa rewrote it
+            return None
+        SQLTrackerStore.save = save
+        from rasa.shared.core.domain import Domain
+        from bot.stores.sql_tracker_store import TriageSQLTrackerStore
+        TriageSQLTrackerStore(Domain.empty(), dialect="sqlite", db="")
+    """
+    refused = python(changed_rasa)
+    assert refused.returncode != 0
+    assert "TriageSQLTrackerStore: rasa.core.tracker_store:SQLTrackerStore.save has changed" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--endpoint", "{missing}"],
+        ["--endpoints", "endpoints.yml", "--endpoints", "{missing}"],
+        ["--endpoints={missing}"],
+    ],
+)
+def test_rasa_does_not_start_on_an_endpoints_file_it_would_not_find(arguments, tmp_path):
+    """Rasa logs "file not found" and runs with an in-memory tracker store and no broker."""
+    missing = str(tmp_path / "nowhere.yml")
+    command = [sys.executable, "-m", "bot.rasa_cli", "run", *[a.format(missing=missing) for a in arguments]]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode == 2
+    assert f"{missing} does not exist" in done.stderr

@@ -8,10 +8,13 @@ import asyncio
 import json
 import sqlite3
 from pathlib import Path
+from typing import List
 
 import pytest
+import sqlalchemy.exc
 import yaml
 from rasa.core.agent import Agent
+from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
@@ -21,7 +24,13 @@ from rasa.utils.endpoints import read_endpoint_config
 from sqlalchemy.pool import NullPool
 
 from bot.launcher import ROOT
-from bot.stores.sql_tracker_store import TrackerStoreMisconfigured, TriageSQLTrackerStore
+from bot.rasa_guard import require_unchanged
+from bot.stores.sql_tracker_store import (
+    RASA_OVERRIDES,
+    TrackerStoreMisconfigured,
+    TriageSQLTrackerStore,
+    current_tracker,
+)
 from bot.stores.tracker_cache import TrackerCache, capacity_from_env
 
 
@@ -47,6 +56,7 @@ def test_a_store_that_cannot_be_built_stops_rasa_instead_of_falling_back_to_memo
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f'tracker_store:\n  type: "bot.stores.sql_tracker_store.TriageSQLTrackerStore"\n'
                          f'  dialect: sqlite\n  db: "{tmp_path / "t.db"}"\n', encoding="utf-8")  # fmt: skip
+    require_unchanged(RASA_OVERRIDES)  # checked against the real Rasa before the test changes it
     monkeypatch.setattr(SQLTrackerStore, "__init__", changed_internals)
     with pytest.raises(TrackerStoreMisconfigured, match="something_renamed"):
         TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"), Domain.empty())
@@ -263,3 +273,42 @@ def test_after_the_database_drops_its_connections_one_pooled_read_fails_and_the_
         engine.dispose()
         with admin_cursor(settings) as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+def published(broker: SQLEventBroker) -> List[str]:
+    with broker.session_scope() as session:
+        return [json.loads(row.data)["event"] for row in session.query(broker.SQLBrokerEvent).order_by("id")]
+
+
+def test_a_turn_whose_write_fails_is_never_streamed(tmp_path):
+    """Rasa's own store publishes first and writes after: consumers would see a turn that never happened."""
+    broker = SQLEventBroker(db=str(tmp_path / "events.db"))  # Rasa's own SQL broker, a real one
+    database = tmp_path / "trackers.db"
+    store = TriageSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database), event_broker=broker)
+    tracker = DialogueStateTracker.from_events("c1", [UserUttered("hi", message_id="m-1")])
+    asyncio.run(store.save(tracker))
+    assert published(broker) == ["user"]
+    with store.engine.begin() as connection:  # the database reads but refuses writes (a full disk, a constraint)
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    tracker.update(UserUttered("where is my order", message_id="m-2"))
+    with pytest.raises(sqlalchemy.exc.IntegrityError, match="disk full"):
+        asyncio.run(store.save(tracker))
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse")
+    assert published(broker) == ["user"]  # nothing of the failed turn
+    asyncio.run(store.save(tracker))  # once the database is back, the turn is stored and streamed once
+    assert published(broker) == ["user", "user"]
+    store.engine.dispose()
+
+
+def test_the_read_only_look_of_a_resend_check_is_rasas_read_and_leaves_the_tracker_cached(agent, tmp_path):
+    store = store_for(agent, tmp_path / "t.db")
+    say(agent, store, "c4", "hi")
+    looked = asyncio.run(current_tracker(store, "c4"))
+    assert looked is not None and as_json(looked) == read_back(store, "c4")
+    hits = store.tracker_cache.hits
+    asyncio.run(store.retrieve("c4"))  # the turn after the check still gets the tracker without a read
+    assert store.tracker_cache.hits == hits + 1
+    assert asyncio.run(current_tracker(store, "nobody")) is None

@@ -26,3 +26,9 @@ def test_a_changed_step_a_missing_step_and_an_unrecorded_conversation_are_each_n
         "order: 1 steps, recorded 2",
         "new one: not recorded (run make record-stories)",
     ]
+
+
+def test_a_recorded_story_no_conversation_plays_any_more_is_named():
+    assert differences(RECORDED, [RECORDED[0]]) == [
+        "order: recorded, but no conversation plays it any more (run make record-stories)"
+    ]
