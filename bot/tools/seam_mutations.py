@@ -1,7 +1,7 @@
 """Mutations of the project's Rasa subclasses, for the mutation check (``bot/tools/mutation_check.py``).
 
-Loaded into a pytest run as a plugin (``-p bot.tools.seam_mutations``) with ``SEAM_MUTATION=name``: before any
-test runs, the named change is made, which puts Rasa's own behaviour back in one place. The tests of that
+Loaded into a pytest run as a plugin (``-p bot.tools.seam_mutations``) with ``SEAM_MUTATION=name[,name]``: before
+any test runs, the named changes are made, which puts Rasa's own behaviour back in one place. The tests of that
 subclass must then fail. Nothing here is imported by the product; the product has no switch for these.
 """
 
@@ -71,6 +71,5 @@ MUTATIONS: Dict[str, Callable[[], None]] = {
 
 
 def pytest_configure(config: Any) -> None:
-    name = os.environ.get(VARIABLE, "")
-    if name:
+    for name in filter(None, os.environ.get(VARIABLE, "").split(",")):  # several at once: the quick form
         MUTATIONS[name]()
