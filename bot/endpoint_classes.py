@@ -30,9 +30,12 @@ def named_classes(endpoints: Dict[str, Any]) -> Dict[str, str]:
 STOCK_TYPES = {"tracker_store": {"sql"}, "event_broker": {"pika"}}  # where the project has its own class
 
 
-def stock_types(endpoints_file: Path) -> Dict[str, str]:
+def read_endpoints(endpoints_file: Path) -> Dict[str, Any]:
+    return yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
+
+
+def stock_types(endpoints: Dict[str, Any]) -> Dict[str, str]:
     """Sections naming Rasa's own store or broker where the project's subclass fixes measured defects."""
-    endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
     found = {}
     for section, kinds in STOCK_TYPES.items():
         kind = (endpoints.get(section) or {}).get("type")
@@ -41,9 +44,8 @@ def stock_types(endpoints_file: Path) -> Dict[str, str]:
     return found
 
 
-def import_problems(endpoints_file: Path) -> List[str]:
-    """What stops a class named in ``endpoints_file`` from loading; empty when every one loads."""
-    endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
+def import_problems(endpoints: Dict[str, Any]) -> List[str]:
+    """What stops a class named in an endpoints file from loading; empty when every one loads."""
     problems = []
     for section, path in named_classes(endpoints).items():
         module_name, _, class_name = path.rpartition(".")

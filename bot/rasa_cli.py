@@ -31,17 +31,18 @@ def endpoints_file(argv: List[str]) -> Tuple[Path | None, bool]:
 
 
 def endpoints_problems(path: Path | None, explicit: bool) -> List[str]:
-    from bot.endpoint_classes import import_problems, stock_types
+    from bot.endpoint_classes import import_problems, read_endpoints, stock_types
 
     if path is None:
         return []
     if not path.exists():
         # Rasa logs "file not found" and runs with an in-memory tracker store and no event broker.
         return [f"{path} does not exist"] if explicit else []
-    for section, kind in stock_types(path).items():
+    endpoints = read_endpoints(path)
+    for section, kind in stock_types(endpoints).items():
         print(f"warning: {path} names Rasa's own {section} type {kind!r}, without the project's fixes "
               "(docs/rasa-upgrade.md)", file=sys.stderr)  # fmt: skip
-    return import_problems(path)
+    return import_problems(endpoints)
 
 
 def main(argv: List[str] | None = None) -> None:

@@ -160,18 +160,19 @@ def check(patches: Sequence[Patch], rasa_version: str) -> None:
             + "\n".join(lines)
             + f"\nRe-verify each (docs/rasa-upgrade.md), or {'; or '.join(advice)}"
         )
+    _verified.update((patch.name, True) for patch in patches)
 
 
-_verified: Dict[str, bool] = {}
+_verified: Dict[str, bool] = {}  # names ``check`` has passed in this process
 
 
 def require_unchanged(subclass: Patch) -> None:
     """Raise ``PatchMismatch`` unless the Rasa methods ``subclass`` overrides are the ones it was written for.
     Each subclass calls this when Rasa constructs it, whatever started Rasa (``rasa train``, plain ``rasa run``,
-    ``bot.rasa_cli``): Rasa loads it from the endpoints or config file on every path. Checked once per process."""
+    ``bot.rasa_cli``): Rasa loads it from the endpoints or config file on every path. Checked once per process
+    (``apply_all`` has already checked it where the patches are applied)."""
     if not _verified.get(subclass.name):
         check([subclass], installed_rasa_version())
-        _verified[subclass.name] = True
 
 
 def main(argv: List[str] | None = None) -> int:

@@ -4,11 +4,13 @@ exchange, no event silently routed nowhere, none left waiting for a confirmation
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import subprocess
 import time
 import uuid
+from typing import Any, AsyncIterator, Tuple
 
 import aio_pika
 import aiormq
@@ -47,6 +49,18 @@ def local_broker(exchange_name: str, queue_name: str) -> DurablePikaEventBroker:
     return DurablePikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue_name], exchange_name=exchange_name)
 
 
+@contextlib.asynccontextmanager
+async def routed_nowhere(exchange_name: str, queue_name: str) -> AsyncIterator[Tuple[DurablePikaEventBroker, Any]]:
+    """A connected broker and its queue, unbound from the exchange: every event published is routed to no queue
+    (what a RabbitMQ restart did to Rasa's non-durable exchange). The caller closes the broker."""
+    broker = local_broker(exchange_name, queue_name)
+    await broker.connect()
+    async with await aio_pika.connect(AMQP) as admin:
+        queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
+        await queue.unbind(exchange_name, "")
+        yield broker, queue
+
+
 async def settled(broker: DurablePikaEventBroker) -> None:
     for _ in range(100):
         if not broker._background_tasks:
@@ -77,12 +91,7 @@ def test_an_event_no_queue_took_is_kept_and_sent_once_the_queue_is_bound_again(n
     exchange_name, queue_name = names
 
     async def scenario() -> list:
-        broker = local_broker(exchange_name, queue_name)
-        await broker.connect()
-        async with await aio_pika.connect(AMQP) as admin:
-            channel = await admin.channel()
-            queue = await channel.declare_queue(queue_name, durable=True)
-            await queue.unbind(exchange_name, "")  # what a broker restart did to Rasa's non-durable exchange
+        async with routed_nowhere(exchange_name, queue_name) as (broker, queue):
             broker.publish({"event": "user", "text": "routed nowhere"})
             await settled(broker)
             assert [e["text"] for e in broker._unpublished_events] == ["routed nowhere"]
@@ -106,11 +115,7 @@ def test_kept_events_are_sent_again_by_themselves_when_no_other_event_follows(na
     exchange_name, queue_name = names
 
     async def scenario() -> tuple:
-        broker = local_broker(exchange_name, queue_name)
-        await broker.connect()
-        async with await aio_pika.connect(AMQP) as admin:
-            queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
-            await queue.unbind(exchange_name, "")
+        async with routed_nowhere(exchange_name, queue_name) as (broker, queue):
             for number in range(3):
                 broker.publish({"event": "user", "text": f"last words {number}"})
             await settled(broker)
@@ -210,11 +215,7 @@ def test_closing_cancels_the_retry_timer_so_nothing_is_sent_after(names):
     exchange_name, queue_name = names
 
     async def scenario() -> tuple:
-        broker = local_broker(exchange_name, queue_name)
-        await broker.connect()
-        async with await aio_pika.connect(AMQP) as admin:
-            queue = await (await admin.channel()).declare_queue(queue_name, durable=True)
-            await queue.unbind(exchange_name, "")
+        async with routed_nowhere(exchange_name, queue_name) as (broker, queue):
             broker.publish({"event": "user", "text": "kept at close"})
             await settled(broker)
             timer_set = broker._retry is not None
