@@ -21,6 +21,8 @@ class DialogueSettings:
     max_suggestions: int = 2
     free_text_max_length: int = 500
     intent_labels: Dict[str, str] = field(default_factory=dict)
+    # The first step of each task (a form, a response or an action), for starting an offered second task.
+    first_steps: Dict[str, str] = field(default_factory=dict)
 
 
 def parse_settings(raw: dict) -> DialogueSettings:
@@ -42,6 +44,7 @@ def parse_settings(raw: dict) -> DialogueSettings:
         max_suggestions=int(fallback.get("max_suggestions", defaults.max_suggestions)),
         free_text_max_length=int(free_text.get("max_length", defaults.free_text_max_length)),
         intent_labels={str(k): str(v) for k, v in (raw.get("intent_labels") or {}).items()},
+        first_steps={str(k): str(v) for k, v in (raw.get("first_steps") or {}).items()},
     )
 
 
