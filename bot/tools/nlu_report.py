@@ -7,7 +7,9 @@ entity, and whether the quality bars are met. The real-traffic set
 (``tests/nlu/realistic``) is also scored as the bot acts on it
 (``bot/tools/traffic_scores.py``): unsupported requests declined, small talk,
 how often it asks "did you mean", and every wrong turn into a risky task,
-written to ``results/nlu/realistic/traffic.json``.
+written to ``results/nlu/realistic/traffic.json``. Every set's calibration is printed too
+(``bot/tools/calibration.py``): ECE, accuracy by confidence band, precision at the fallback threshold per
+intent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from bot.tools.calibration import Prediction
+from bot.tools.calibration import report_lines as calibration_lines
 from bot.tools.traffic_scores import FALLBACK, Judged, TrafficScores, report_lines, score
 
 TEST_SETS = {
@@ -91,10 +95,22 @@ def judge(model: Path, data: Path) -> List[Judged]:
 
     judged = []
     for example, parsed in zip(examples, asyncio.run(parse_all()), strict=True):
-        ranking = [r["name"] for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
-        judged.append(Judged(example.text, example.intent, ranking[0] if ranking else FALLBACK,
-                             parsed["intent"]["name"]))  # fmt: skip
+        ranking = [r for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
+        top = ranking[0] if ranking else {"name": FALLBACK, "confidence": 0.0}
+        judged.append(Judged(example.text, example.intent, top["name"], parsed["intent"]["name"],
+                             float(top["confidence"])))  # fmt: skip
     return judged
+
+
+def fallback_threshold(config: Path) -> float:
+    """The fallback classifier's threshold in config.yml, where per-intent precision is read."""
+    import yaml
+
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    for component in pipeline:
+        if str(component.get("name", "")).endswith("FallbackClassifier"):
+            return float(component.get("threshold", 0.3))  # Rasa's default
+    return 0.0
 
 
 def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
@@ -127,9 +143,13 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = {name: evaluate(args.model, path, args.out / name) for name, path in TEST_SETS.items()}
     print("\n".join(format_table(results)))
-    traffic = score(judge(args.model, TEST_SETS["realistic"]))
+    judged = {name: judge(args.model, path) for name, path in TEST_SETS.items()}
+    traffic = score(judged["realistic"])
     write_traffic(traffic, args.out / "realistic" / "traffic.json")
     print("\n".join(report_lines("realistic, as the bot acts", traffic)))
+    for name, messages in judged.items():
+        predictions = [Prediction(j.gold, j.top, j.confidence) for j in messages]
+        print("\n".join(calibration_lines(name, predictions, fallback_threshold(Path("config.yml")))))
     held = results["heldout"]
     ok = held["intent_macro_f1"] >= INTENT_BAR and (held.get("entity_micro_f1") or 0) >= ENTITY_BAR  # type: ignore[operator]
     print(

@@ -35,6 +35,7 @@ class Judged:
     gold: str
     top: str  # the classifier's most likely intent, fallback undone
     acted: str  # what the bot acts on: nlu_fallback when it asks instead
+    confidence: float = 1.0  # the classifier's confidence in ``top``
 
 
 @dataclass(frozen=True)
