@@ -55,7 +55,8 @@ def pending_second_task(events: Iterable[Mapping[str, Any]]) -> str | None:
 
 
 def offer_buttons(intent: str, label: str) -> List[Dict[str, str]]:
-    return [{"title": f"Yes: {label}", "payload": f"/{intent}"}, {"title": "No, thanks", "payload": "/deny"}]
+    # The task label alone: it fits an RCS chip (25 characters at most), as the "did you mean" buttons do.
+    return [{"title": label, "payload": f"/{intent}"}, {"title": "No, thanks", "payload": "/deny"}]
 
 
 class ActionOfferSecondTask(TurnScoped, Action):
