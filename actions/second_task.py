@@ -26,9 +26,12 @@ from actions.turn import TurnScoped
 SECOND_TASK = "second_task"  # the key bot/nlu/two_tasks.py adds to the parse
 OFFERED_TASK_SLOT = "offered_task"
 STOP_INTENT = "stop"
-# The `task` slot's values (domain.yml): the order and account look-ups decide what follows from it.
-TASK_SLOT_VALUES = frozenset({"order_status", "cancel_order", "change_address", "refund_request", "refund_status",
-                              "account_access", "payment_issue", "delete_account"})  # fmt: skip
+TASK_SLOT = "task"
+
+
+def task_slot_values(domain: Mapping[str, Any]) -> List[str]:
+    """The `task` slot's values in the domain: the order and account look-ups decide what follows from it."""
+    return list(((domain.get("slots") or {}).get(TASK_SLOT) or {}).get("values") or [])
 
 
 def _intent(event: Mapping[str, Any]) -> str:
@@ -87,8 +90,8 @@ class ActionTakeOfferedTask(TurnScoped, Action):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         events: List[EventType] = [SlotSet(OFFERED_TASK_SLOT, None)]
-        if offered in TASK_SLOT_VALUES:
-            events.append(SlotSet("task", offered))
+        if offered in task_slot_values(domain):
+            events.append(SlotSet(TASK_SLOT, offered))
         if step.startswith("utter_"):
             dispatcher.utter_message(response=step)
             return events

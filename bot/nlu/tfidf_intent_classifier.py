@@ -45,6 +45,20 @@ class UntrustedModelFile(RuntimeError):
     """The stored classifier holds object types this component never writes."""
 
 
+def load_trusted(model_storage: ModelStorage, resource: Resource, filename: str, trusted: List[str]) -> Any:
+    """The skops file ``filename`` of ``resource``, holding no type beyond skops' defaults and ``trusted``.
+    Raises ``ValueError`` when the model has no such resource (Rasa's ``read_from``) and ``UntrustedModelFile``
+    for any other type: a model that cannot be loaded safely must not quietly stop classifying."""
+    import skops.io as sio
+
+    with model_storage.read_from(resource) as directory:
+        path = directory / filename
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in trusted]
+        if untrusted:
+            raise UntrustedModelFile(f"unexpected types {untrusted} in {path}")
+        return sio.load(path, trusted=trusted)
+
+
 class LinearScorer:
     """The fitted TF-IDF weighting and multinomial logistic regression as plain
     arrays, scoring one message without scikit-learn's per-call input checks
@@ -232,16 +246,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TfidfIntentClassifier:
-        import skops.io as sio
-
         try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / "classifier.skops"
-                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_TYPES]
-                if untrusted:
-                    # A model we cannot load safely must not quietly stop classifying.
-                    raise UntrustedModelFile(f"unexpected types {untrusted} in {path}")
-                stored = sio.load(path, trusted=_TRUSTED_TYPES)
+            stored = load_trusted(model_storage, resource, "classifier.skops", _TRUSTED_TYPES)
         except ValueError:
             logger.warning("No trained %s in this model; intents will not be classified.", cls.__name__)
             return cls.create(config, model_storage, resource, execution_context)

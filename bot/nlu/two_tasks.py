@@ -29,19 +29,18 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalize import fold_unicode, remove_control_characters
-from bot.nlu.tfidf_intent_classifier import UntrustedModelFile
+from bot.nlu.tfidf_intent_classifier import load_trusted
 
 logger = logging.getLogger(__name__)
 
 SECOND_TASK = "second_task"
 # Beyond the types skops trusts by default (scikit-learn's vectorizers and models), only these.
 _TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
-INTENT_RANKING = "intent_ranking"
 
 # Where a second request starts. A strong connector says so outright ("also", "btw", "+", "plus", "and then",
 # "2."); a weak one (" and ", " & ") also joins the story around one request ("I cancelled it and got an
@@ -187,7 +186,7 @@ class TwoTaskDetector(GraphComponent):
         assert self._model is not None
         probabilities = self._model.predict_proba(self._matrix(texts))
         best = np.argmax(probabilities, axis=1)
-        return [Guess(str(self._model.classes_[i]), float(row[i])) for i, row in zip(best, probabilities, strict=False)]
+        return [Guess(str(self._model.classes_[i]), float(row[i])) for i, row in zip(best, probabilities, strict=True)]
 
     def plan_for(self, message: Message) -> Plan:
         intent = message.get(INTENT) or {}
@@ -199,7 +198,7 @@ class TwoTaskDetector(GraphComponent):
         if len(parts) < 2:
             return Plan()
         whole = Guess(intent[INTENT_NAME_KEY], float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
-        guesses = zip(self.guesses([p.text for p in parts]), [p.after_weak for p in parts], strict=False)
+        guesses = zip(self.guesses([p.text for p in parts]), [p.after_weak for p in parts], strict=True)
         return plan(whole, list(guesses), self._config["tasks"], float(self._config["threshold"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -208,9 +207,9 @@ class TwoTaskDetector(GraphComponent):
             if decided.first is not None:
                 first = {INTENT_NAME_KEY: decided.first.name, PREDICTED_CONFIDENCE_KEY: decided.first.confidence}
                 moved = {decided.first.name, decided.second.name if decided.second else None}
-                others = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) not in moved]
+                others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in moved]
                 message.set(INTENT, first, add_to_output=True)
-                message.set(INTENT_RANKING, [first, *others], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [first, *others], add_to_output=True)
             if decided.second is not None:
                 second = {INTENT_NAME_KEY: decided.second.name, PREDICTED_CONFIDENCE_KEY: decided.second.confidence}
                 message.set(SECOND_TASK, second, add_to_output=True)
@@ -229,15 +228,8 @@ class TwoTaskDetector(GraphComponent):
     @classmethod
     def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> TwoTaskDetector:  # fmt: skip
-        import skops.io as sio
-
         try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / "two_tasks.skops"
-                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_TYPES]
-                if untrusted:
-                    raise UntrustedModelFile(f"unexpected types {untrusted} in {path}")
-                stored = sio.load(path, trusted=_TRUSTED_TYPES)
+            stored = load_trusted(model_storage, resource, "two_tasks.skops", _TRUSTED_TYPES)
         except ValueError:
             logger.warning("No trained %s in this model; two tasks in one message will not be told apart.",
                            cls.__name__)  # fmt: skip

@@ -147,9 +147,10 @@ def main(argv: List[str] | None = None) -> int:
     traffic = score(judged["realistic"])
     write_traffic(traffic, args.out / "realistic" / "traffic.json")
     print("\n".join(report_lines("realistic, as the bot acts", traffic)))
+    threshold = fallback_threshold(Path("config.yml"))
     for name, messages in judged.items():
         predictions = [Prediction(j.gold, j.top, j.confidence) for j in messages]
-        print("\n".join(calibration_lines(name, predictions, fallback_threshold(Path("config.yml")))))
+        print("\n".join(calibration_lines(name, predictions, threshold)))
     held = results["heldout"]
     ok = held["intent_macro_f1"] >= INTENT_BAR and (held.get("entity_micro_f1") or 0) >= ENTITY_BAR  # type: ignore[operator]
     print(

@@ -27,6 +27,9 @@ def test_the_task_named_first_goes_first_even_when_the_second_reads_louder(chat)
     done = texts(chat(MARIA))
     assert "Order 10023" in done and "UPS" in done and "cancel" not in done.split("Order 10023")[0].lower()
     assert f"{OFFER}: Cancel an order" in done
+    # A typed yes starts the cancellation itself (the look-up that follows knows it is for cancelling), on the
+    # order already proven: 10023 has shipped, so the answer is the cancellation's own.
+    assert "can't be cancelled" in texts(chat("yes"))
 
 
 def test_the_offer_is_made_once_and_no_means_no(chat):
