@@ -16,6 +16,11 @@ from typing import Mapping
 import yaml
 
 _ELONGATION = re.compile(r"(\w)\1{2,}")
+_WORD_CHARACTER = re.compile(r"\w")
+_REPEATED_SYMBOL = re.compile(r"(.)\1+")
+# Skin tones (U+1F3FB-U+1F3FF), the emoji presentation selector and the zero-width joiner change how an
+# emoji looks, not what it says: "👍🏽" and "✔️" read as "👍" and "✔".
+_EMOJI_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u200d\\s]")
 _CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
@@ -32,7 +37,13 @@ def fold_unicode(text: str) -> str:
 
 
 def squeeze_elongations(word: str) -> str:
-    """Collapse letters repeated three or more times to two: "pleeeease" -> "pleease"."""
+    """Collapse letters repeated three or more times to two: "pleeeease" -> "pleease".
+
+    A token of one letter alone ("kkkkk", "zzzz") stretches no word: squeezed, "kkkkk" (laughter) would read
+    as "kk" (ok), so it is left as typed.
+    """
+    if len(set(word)) == 1 and len(word) > 2:
+        return word
     return _ELONGATION.sub(r"\1\1", word)
 
 
@@ -45,9 +56,20 @@ def remove_control_characters(text: str) -> str:
     )
 
 
+def fold_symbols(token: str) -> str:
+    """A token of symbols alone (a message that is only "👍👍🏽" or "✅ ✅") as one symbol run without repeats.
+
+    Rasa's tokenizer drops emoji beside words, so only a message made of symbols reaches here as symbols; its
+    meaning then comes from the lexicon ("👍" -> "yes"), however many times and in whatever skin tone it was sent.
+    """
+    return _REPEATED_SYMBOL.sub(r"\1", _EMOJI_MODIFIERS.sub("", token))
+
+
 def normalise_token(token: str, replacements: Mapping[str, str]) -> str:
     """The form a single token is featurised as."""
     word = squeeze_elongations(fold_unicode(token))
+    if not _WORD_CHARACTER.search(word):
+        word = fold_symbols(word) or word
     return replacements.get(word, word)
 
 
@@ -57,4 +79,5 @@ def load_replacements(path: Path) -> dict[str, str]:
     table = raw.get("replacements") or {}
     if not isinstance(table, dict):
         raise ValueError(f"{path}: 'replacements' must map words to words")
-    return {fold_unicode(str(key)): fold_unicode(str(value)) for key, value in table.items()}
+    return {fold_symbols(key) if not _WORD_CHARACTER.search(key) else key: fold_unicode(str(value))
+            for key, value in ((fold_unicode(str(k)), v) for k, v in table.items())}  # fmt: skip

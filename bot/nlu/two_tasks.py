@@ -175,8 +175,9 @@ class TwoTaskDetector(GraphComponent):
             TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
         )
         features = hstack([v.fit_transform(texts) for v in self._vectorizers], format="csr")
+        # newton-cg: the optimum lbfgs reaches, in about half the time (as in tfidf_intent_classifier.py).
         self._model = LogisticRegression(C=self._config["C"], max_iter=3000, class_weight="balanced",
-                                         random_state=self._config["random_state"])  # fmt: skip
+                                         solver="newton-cg", random_state=self._config["random_state"])  # fmt: skip
         self._model.fit(features, [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource

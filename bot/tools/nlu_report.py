@@ -129,6 +129,23 @@ def format_table(results: Dict[str, Dict[str, object]]) -> List[str]:
     return lines
 
 
+def unseen_lines(judged: Dict[str, List[Judged]], training_data: Path) -> List[str]:
+    """Each set's scores again without the messages that are also training examples (docs/nlu.md)."""
+    from bot.tools.nlu_scores import load_examples, split_by_training
+
+    training = [example.text for example in load_examples(sorted(training_data.rglob("*.yml")))]
+    lines = []
+    for name, messages in judged.items():
+        seen, unseen = split_by_training([j.text for j in messages], training)
+        rest = [messages[i] for i in unseen]
+        line = (f"{name} without the {len(seen)} of {len(messages)} messages also in training: "
+                f"intent macro-F1 {score(rest).intent_macro_f1:.3f}")  # fmt: skip
+        if name == "realistic":
+            line = "\n".join(report_lines(line, score(rest)))
+        lines.append(line)
+    return lines
+
+
 def write_traffic(scores: TrafficScores, path: Path) -> None:
     from dataclasses import asdict
 
@@ -147,6 +164,7 @@ def main(argv: List[str] | None = None) -> int:
     traffic = score(judged["realistic"])
     write_traffic(traffic, args.out / "realistic" / "traffic.json")
     print("\n".join(report_lines("realistic, as the bot acts", traffic)))
+    print("\n".join(unseen_lines(judged, Path("data"))))
     threshold = fallback_threshold(Path("config.yml"))
     for name, messages in judged.items():
         predictions = [Prediction(j.gold, j.top, j.confidence) for j in messages]

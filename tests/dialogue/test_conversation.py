@@ -34,11 +34,14 @@ def test_http_api_requires_the_token(stack):
 
 
 def test_an_unclear_message_offers_the_closest_tasks_then_a_person(stack, chat):
-    unclear = "money for my order"  # order status, a refund or a charge: the bot cannot tell
-    assert parse(stack, unclear)["intent"]["name"] == "nlu_fallback"
+    unclear = "money for my order"  # a charge, a refund or the order itself: the bot cannot tell
+    parsed = parse(stack, unclear)
+    assert parsed["intent"]["name"] == "nlu_fallback"
+    closest = [r["name"] for r in parsed["intent_ranking"] if r["name"] != "nlu_fallback"][:2]
     first = chat(unclear)
     assert "Did you mean" in texts(first)
-    assert {"/order_status", "/refund_status", "/out_of_scope"} <= set(button_payloads(first))
+    # The two tasks the classifier found closest, whichever they are, and a way out.
+    assert {f"/{name}" for name in closest} | {"/out_of_scope"} <= set(button_payloads(first))
 
     assert parse(stack, "urgent")["intent"]["name"] == "nlu_fallback"
     second = chat("urgent")

@@ -88,17 +88,17 @@ REALISTIC = Path("tests/nlu/realistic")
 
 
 def test_real_traffic_wording_is_understood_and_unsupported_requests_are_not_taken_into_a_task(trained_model):
-    """Bars at the level reached (docs/nlu.md), below issue 16's targets, so a change cannot slip back."""
+    """Issue 16's targets (docs/nlu.md): macro-F1 0.93, small talk 0.95 each, unsupported declined or handed over."""
     from bot.tools.nlu_report import judge
     from bot.tools.traffic_scores import report_lines, score
 
     scores = score(judge(trained_model, REALISTIC))
     print("\n".join(report_lines("realistic", scores)))
     assert scores.messages > 1500 and scores.unsupported >= 300
-    assert scores.intent_macro_f1 >= 0.90
-    assert scores.unsupported_handled >= 0.88
-    assert len(scores.risky_wrong_turns) <= 10
-    assert min(scores.small_talk_f1.values()) >= 0.87
+    assert scores.intent_macro_f1 >= 0.93
+    assert scores.unsupported_handled >= 0.90  # the target is 0.85; reached 0.95
+    assert len(scores.risky_wrong_turns) <= 6
+    assert min(scores.small_talk_f1.values()) >= 0.95
 
 
 def test_confidence_means_what_it_says_on_every_set(trained_model):

@@ -28,3 +28,12 @@ def test_small_talk_is_scored_on_what_the_bot_acts_on_and_macro_f1_on_the_classi
     scores = score(judged)
     assert round(scores.small_talk_f1["greet"], 3) == 0.667 and scores.small_talk_f1["thank_you"] == 1.0
     assert scores.intent_macro_f1 == 1.0  # the top intent was right every time
+
+
+def test_a_test_message_counts_as_seen_in_training_only_when_it_is_the_same_message():
+    from bot.tools.nlu_scores import split_by_training
+
+    texts = ["Hola!", "hola amigo", "thanks  a lot.", "where's my order", "wheres my order"]
+    seen, unseen = split_by_training(texts, ["hola", "Thanks a lot", "where's my order?"])
+    # Case, spaces and punctuation do not make a new message; a different word or spelling does.
+    assert seen == [0, 2, 3] and unseen == [1, 4]
