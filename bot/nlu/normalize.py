@@ -79,5 +79,10 @@ def load_replacements(path: Path) -> dict[str, str]:
     table = raw.get("replacements") or {}
     if not isinstance(table, dict):
         raise ValueError(f"{path}: 'replacements' must map words to words")
-    return {fold_symbols(key) if not _WORD_CHARACTER.search(key) else key: fold_unicode(str(value))
-            for key, value in ((fold_unicode(str(k)), v) for k, v in table.items())}  # fmt: skip
+    return {_lexicon_key(str(key)): fold_unicode(str(value)) for key, value in table.items()}
+
+
+def _lexicon_key(word: str) -> str:
+    """A lexicon entry folded as the tokens it must match are: words by Unicode, symbol runs as symbols."""
+    folded = fold_unicode(word)
+    return folded if _WORD_CHARACTER.search(folded) else fold_symbols(folded)
