@@ -88,13 +88,20 @@ class LinearScorer:
         """Probabilities for a message whose features ``indices`` (distinct) hold ``counts``."""
         counts = counts.astype(np.float64)
         weights = (np.log(counts) + 1.0 if self.sublinear else counts) * self.idf[indices]
-        norm = np.sqrt(np.dot(weights, weights))
-        if norm > 0:
-            weights /= norm
-        scores = weights @ self.coef_t[indices] + self.intercept
-        scores -= scores.max()
-        exp = np.exp(scores)
-        return exp / exp.sum()
+        return softmax_of(self.coef_t, self.intercept, indices, l2_normalised(weights))
+
+
+def l2_normalised(weights: np.ndarray) -> np.ndarray:
+    norm = np.sqrt(np.dot(weights, weights))
+    return weights / norm if norm > 0 else weights
+
+
+def softmax_of(coef_t: np.ndarray, intercept: np.ndarray, indices: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Multinomial logistic regression's probabilities for a row whose features ``indices`` hold ``weights``."""
+    scores = weights @ coef_t[indices] + intercept
+    scores -= scores.max()
+    exp = np.exp(scores)
+    return exp / exp.sum()
 
 
 def sentence_features(message: Message) -> List[Features]:

@@ -92,6 +92,30 @@ def test_the_component_trains_stores_loads_and_marks_the_message(tmp_path):
     assert "second_task" in message.as_dict(only_output_properties=True)  # reaches the parse Rasa stores
 
 
+def test_the_clause_scorer_agrees_with_scikit_learn(tmp_path):
+    from pathlib import Path
+
+    import numpy as np
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.two_tasks import ClauseScorer, TwoTaskDetector, _normalised
+    from bot.tools.nlu_scores import load_examples
+
+    training = load_examples(sorted(Path("data/nlu").glob("*.yml")))[::4]
+    data = TrainingData([Message(data={"text": e.text, "intent": e.intent}) for e in training])
+    detector = TwoTaskDetector({"tasks": ["order_status"]}, LocalModelStorage(tmp_path), Resource("two_tasks"))
+    detector.train(data)
+    texts = [e.text for e in load_examples(sorted(Path("tests/nlu/heldout").glob("*.yml")))][:80]
+    texts += ["", "zzzz qqqq", "WHERE IS MY ORDER 48213 ??"]
+    scorer = ClauseScorer(detector._vectorizers, detector._model)
+    ours = np.vstack([scorer.probabilities(_normalised(text)) for text in texts])
+    expected = detector._model.predict_proba(detector._matrix(texts))
+    np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
+
+
 def test_a_misconfigured_component_is_refused(tmp_path):
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
