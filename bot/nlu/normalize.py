@@ -67,10 +67,13 @@ def fold_symbols(token: str) -> str:
 
 def normalise_token(token: str, replacements: Mapping[str, str]) -> str:
     """The form a single token is featurised as."""
-    word = squeeze_elongations(fold_unicode(token))
-    if not _WORD_CHARACTER.search(word):
-        word = fold_symbols(word) or word
+    word = _symbols_folded(squeeze_elongations(fold_unicode(token)))
     return replacements.get(word, word)
+
+
+def _symbols_folded(word: str) -> str:
+    """A word as it is; a run of symbols alone through ``fold_symbols`` (kept if nothing would be left)."""
+    return word if _WORD_CHARACTER.search(word) else fold_symbols(word) or word
 
 
 def load_replacements(path: Path) -> dict[str, str]:
@@ -84,5 +87,4 @@ def load_replacements(path: Path) -> dict[str, str]:
 
 def _lexicon_key(word: str) -> str:
     """A lexicon entry folded as the tokens it must match are: words by Unicode, symbol runs as symbols."""
-    folded = fold_unicode(word)
-    return folded if _WORD_CHARACTER.search(folded) else fold_symbols(folded)
+    return _symbols_folded(fold_unicode(word))

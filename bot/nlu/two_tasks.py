@@ -32,6 +32,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.nlu.normalize import fold_unicode, remove_control_characters
 from bot.nlu.tfidf_intent_classifier import l2_normalised, load_trusted, softmax_of
@@ -134,9 +135,6 @@ class ClauseScorer:
     """
 
     def __init__(self, vectorizers: Tuple[Any, Any], model: Any) -> None:
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        self._count = CountVectorizer.transform  # the counts, before TfidfVectorizer weighs them
         self._vectorizers = vectorizers
         self._idfs = [np.asarray(v.idf_, dtype=np.float64) for v in vectorizers]
         self._offsets = np.cumsum([0] + [len(idf) for idf in self._idfs])[:-1]
@@ -146,7 +144,7 @@ class ClauseScorer:
     def probabilities(self, text: str) -> np.ndarray:
         indices, weights = [], []
         for vectorizer, idf, offset in zip(self._vectorizers, self._idfs, self._offsets, strict=True):
-            row = self._count(vectorizer, [text])
+            row = CountVectorizer.transform(vectorizer, [text])  # the counts, before TfidfVectorizer weighs them
             row.sum_duplicates()
             indices.append(row.indices.astype(np.int64) + offset)
             weights.append(l2_normalised((np.log(row.data.astype(np.float64)) + 1.0) * idf[row.indices]))
@@ -183,13 +181,6 @@ class TwoTaskDetector(GraphComponent):
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> TwoTaskDetector:  # fmt: skip
         return cls(config, model_storage, resource)
-
-    def _matrix(self, texts: Sequence[str]) -> Any:
-        from scipy.sparse import hstack
-
-        assert self._vectorizers is not None
-        normalised = [_normalised(text) for text in texts]
-        return hstack([vectorizer.transform(normalised) for vectorizer in self._vectorizers], format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
         from scipy.sparse import hstack

@@ -137,11 +137,11 @@ def unseen_lines(judged: Dict[str, List[Judged]], training_data: Path) -> List[s
     lines = []
     for name, messages in judged.items():
         seen, unseen = split_by_training([j.text for j in messages], training)
-        rest = [messages[i] for i in unseen]
+        rest = score([messages[i] for i in unseen])
         line = (f"{name} without the {len(seen)} of {len(messages)} messages also in training: "
-                f"intent macro-F1 {score(rest).intent_macro_f1:.3f}")  # fmt: skip
+                f"intent macro-F1 {rest.intent_macro_f1:.3f}")  # fmt: skip
         if name == "realistic":
-            line = "\n".join(report_lines(line, score(rest)))
+            line = "\n".join(report_lines(line, rest))
         lines.append(line)
     return lines
 

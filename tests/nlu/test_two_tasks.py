@@ -100,6 +100,7 @@ def test_the_clause_scorer_agrees_with_scikit_learn(tmp_path):
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
+    from scipy.sparse import hstack
 
     from bot.nlu.two_tasks import ClauseScorer, TwoTaskDetector, _normalised
     from bot.tools.nlu_scores import load_examples
@@ -112,7 +113,10 @@ def test_the_clause_scorer_agrees_with_scikit_learn(tmp_path):
     texts += ["", "zzzz qqqq", "WHERE IS MY ORDER 48213 ??"]
     scorer = ClauseScorer(detector._vectorizers, detector._model)
     ours = np.vstack([scorer.probabilities(_normalised(text)) for text in texts])
-    expected = detector._model.predict_proba(detector._matrix(texts))
+    # scikit-learn's own path: each TfidfVectorizer's rows side by side, then predict_proba.
+    normalised = [_normalised(text) for text in texts]
+    rows = hstack([vectorizer.transform(normalised) for vectorizer in detector._vectorizers], format="csr")
+    expected = detector._model.predict_proba(rows)
     np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
 
 
