@@ -32,6 +32,27 @@ def next_opening(queue: Queue, now: datetime) -> datetime | None:
     return None
 
 
+def open_seconds_between(queue: Queue, start: float, end: float) -> float:
+    """Seconds from ``start`` to ``end`` (epoch seconds) during which the queue was open: the clock a
+    business-hours service-level target runs on. Walks the queue's local days, so a change of clocks
+    (summer time) moves the opening hours with the wall clock, as people keep them."""
+    if end <= start:
+        return 0.0
+    zone = ZoneInfo(queue.timezone)
+    day = datetime.fromtimestamp(start, zone).date()
+    last = datetime.fromtimestamp(end, zone).date()
+    total = 0.0
+    while day <= last:
+        span = queue.hours.get(DAYS[day.weekday()])
+        if span is not None:
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            opens = (midnight + timedelta(minutes=span[0])).timestamp()
+            closes = (midnight + timedelta(minutes=span[1])).timestamp()
+            total += max(0.0, min(end, closes) - max(start, opens))
+        day += timedelta(days=1)
+    return total
+
+
 def describe_opening(queue: Queue, now: datetime) -> str:
     """ "today at 08:00", "tomorrow at 09:00", "on Monday at 09:00" in the queue's zone."""
     opening = next_opening(queue, now)

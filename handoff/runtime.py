@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
 
 
+def database_url() -> str:
+    return os.environ.get("HANDOFF_DATABASE_URL") or DEFAULT_DATABASE
+
+
 @functools.lru_cache(maxsize=1)
 def ticket_store() -> TicketStore:
-    return TicketStore(os.environ.get("HANDOFF_DATABASE_URL") or DEFAULT_DATABASE)
+    return TicketStore(database_url())

@@ -28,6 +28,10 @@ class Queue:
     timezone: str
     hours: Mapping[str, Tuple[int, int]]  # weekday -> (open minute, close minute)
     typical_wait_minutes: int
+    # Service-level targets, in minutes the queue is open (business hours): the first agent reply, and the
+    # ticket resolved, counted from the hand-off. None: no target (analytics reports the times, not a share met).
+    first_response_minutes: int | None = None
+    resolution_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,23 @@ def _queue(key: str, raw: Mapping) -> Queue:
         opening, _, closing = str(span).partition("-")
         where = f"queues.{key}.hours.{day}"
         hours[day] = (_minutes(opening, where), _minutes(closing, where))
+    targets = raw.get("targets") or {}
+    unknown = sorted(set(targets) - {"first_response_minutes", "resolution_minutes"})
+    if unknown:
+        raise HandoffConfigError(f"queues.{key}.targets: unknown target {', '.join(map(str, unknown))}")
     return Queue(
-        key, str(raw.get("name", key)), str(raw.get("timezone", "UTC")), hours, int(raw.get("typical_wait_minutes", 5))
-    )
+        key, str(raw.get("name", key)), str(raw.get("timezone", "UTC")), hours, int(raw.get("typical_wait_minutes", 5)),
+        _target(targets, "first_response_minutes", key), _target(targets, "resolution_minutes", key),
+    )  # fmt: skip
+
+
+def _target(targets: Mapping, name: str, key: str) -> int | None:
+    value = targets.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise HandoffConfigError(f"queues.{key}.targets.{name}: must be a whole number of minutes above 0")
+    return value
 
 
 def _retry(raw: Mapping, default: RetryPolicy) -> RetryPolicy:

@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from handoff.tables import Base, EffectRow, MessageRow, OutboxRow, TicketRow
+from handoff.tables import Base, EffectRow, MessageRow, OutboxRow, TicketEventRow, TicketRow
 from handoff.ticket import (
     OPEN_STATUSES,
     SIDE_EFFECTS,
@@ -150,6 +150,8 @@ class TicketStore(SqlStore):
                     created_at=now,
                 )
                 session.add(row)
+                session.flush()
+                session.add(TicketEventRow(ticket_id=row.id, kind="created", at=now))
             row.queue, row.reason, row.summary, row.payload = ticket.queue, ticket.reason, ticket.summary, payload
             row.priority = max(ticket.priority, row.priority or 0)
             row.updated_at = now
@@ -273,6 +275,7 @@ class TicketStore(SqlStore):
             ).rowcount
             if changed:
                 row = session.get(TicketRow, ticket_id)
+                session.add(TicketEventRow(ticket_id=ticket_id, kind=target.value, agent=agent, at=now))
                 for kind in SIDE_EFFECTS[target]:
                     details = {"resolved": target is TicketStatus.RESOLVED} if kind == "handback" else {}
                     self._queue_effect(session, row, kind, now, details)
@@ -308,6 +311,7 @@ class TicketStore(SqlStore):
             ).rowcount
             if changed:
                 row = session.get(TicketRow, ticket_id)
+                session.add(TicketEventRow(ticket_id=ticket_id, kind="taken_over", agent=agent, at=now))
                 if notify:
                     self._queue_delivery(session, row, "ticket.assigned", now)
                 return _record(row)

@@ -32,6 +32,18 @@ class TicketRow(Base):
     updated_at = Column(Float, nullable=False)
 
 
+class TicketEventRow(Base):
+    """Append-only: when a ticket was opened, claimed, given back to the queue, taken over and closed, by whom.
+    Written in the transaction of the change; analytics reads reply and resolution times from it."""
+
+    __tablename__ = "handoff_ticket_events"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # "created", a status ("assigned", "resolved"...) or "taken_over"
+    agent = Column(String(100))
+    at = Column(Float, nullable=False)
+
+
 class MessageRow(Base):
     __tablename__ = "handoff_messages"
     id = Column(Integer, primary_key=True, autoincrement=True)

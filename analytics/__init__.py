@@ -1,0 +1,1 @@
+"""Support-load analytics: what the bot resolves, where it fails, what customers said (docs/analytics.md)."""
