@@ -111,15 +111,20 @@ bench-ratio: $(MODEL) $(STOCK_MODEL) ## Only the interleaved ours / stock throug
 soak: $(MODEL) ## 200 customers for 5 min on the production profile while Rasa, Redis, RabbitMQ and PostgreSQL fail
 	$(PY) -m bench.reliability
 
+# make report FROM=2026-11-01 TO=2026-11-30 [CHANNEL=sms INTENT=... QUEUE=...]: the last 7 days by default.
+report: $(INSTALLED) ## Support-load report (Markdown, PNG charts, JSON, CSV) in results/report from the analytics store
+	$(PY) -m analytics --from "$(FROM)" --to "$(TO)" --channel "$(CHANNEL)" --intent "$(INTENT)" --queue "$(QUEUE)" \
+		--out results/report
+
 lint: $(INSTALLED) ## ruff
-	$(PY) -m ruff check bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff check analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
 format: $(INSTALLED) ## Format and fix with ruff
-	$(PY) -m ruff format bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
-	$(PY) -m ruff check --fix bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff format analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff check --fix analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa layer
-	$(PY) -m mypy actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/rasa_guard.py bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
+	$(PY) -m mypy analytics actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/rasa_guard.py bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

@@ -66,16 +66,22 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
     )
     queue = config.queues[record.queue]
     now = datetime.now(timezone.utc)
+    # For analytics (analytics/fold.py): the hand-off as the ticket store recorded it, in the message's metadata.
+    stamp = {"handoff": {"ticket": record.id, "queue": record.queue, "reason": reason, "priority": record.priority}}
     if is_open(queue, now):
         dispatcher.utter_message(
             response="utter_handoff_queued",
             position=position,
             wait=queue.typical_wait_minutes * position,
             queue_name=queue.name,
+            analytics=stamp,
         )
     else:
         dispatcher.utter_message(
-            response="utter_handoff_after_hours", queue_name=queue.name, opening=describe_opening(queue, now)
+            response="utter_handoff_after_hours",
+            queue_name=queue.name,
+            opening=describe_opening(queue, now),
+            analytics=stamp,
         )
     return [SlotSet("handoff_reason", reason), ConversationPaused()]
 

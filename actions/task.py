@@ -24,6 +24,15 @@ from actions.turn import TurnScoped, events_this_turn
 logger = logging.getLogger(__name__)
 
 
+def mark_outcome(dispatcher: CollectingDispatcher, said_before: int, task: str, outcome: str,
+                 error: str | None = None) -> None:  # fmt: skip
+    """Stamp what the task said with its outcome, for analytics (analytics/fold.py reads it): extra fields of a
+    message travel in the bot event's metadata, which the channels do not send to the customer."""
+    stamp = {"task": task, "outcome": outcome, **({"error": error} if error else {})}
+    for message in dispatcher.messages[said_before:]:
+        message["analytics"] = stamp
+
+
 def said_this_turn(tracker: Tracker) -> bool:
     """Whether the bot has already said something since the customer's last message (a form's explanation)."""
     return any(event.get("event") == "bot" for event in events_this_turn(tracker))
@@ -43,11 +52,14 @@ class TaskAction(TurnScoped, Action, ABC):
         return []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        said_before = len(dispatcher.messages)
         try:
             events = await self.perform(dispatcher, tracker, domain)
+            mark_outcome(dispatcher, said_before, self.name(), "completed")
         except BackendError as error:
             logger.warning("%s failed: %s", self.name(), type(error).__name__)
             dispatcher.utter_message(response=response_for(error), **self.error_variables(tracker))
+            mark_outcome(dispatcher, said_before, self.name(), "failed", type(error).__name__)
             events = []
             if isinstance(error, BackendUnavailable):
                 events.append(SlotSet("handoff_reason", HANDOFF_REASON_BACKEND))

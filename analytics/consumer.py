@@ -29,6 +29,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from analytics.fold import StreamEvent, stream_event
+from analytics.health import serve_health
 from analytics.runtime import analytics_store
 from analytics.store import AnalyticsStore
 
@@ -134,24 +135,6 @@ async def _quietly(settling: asyncio.Future[object] | object) -> None:
         logger.warning("acknowledgement not delivered (%s): the batch will come again", type(lost).__name__)
 
 
-async def serve_health(consumer: EventConsumer, host: str, port: int) -> asyncio.AbstractServer:
-    """``GET /health``: the consumer's counters as JSON, for the launcher and operators."""
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await asyncio.wait_for(reader.readline(), timeout=5)
-            body = json.dumps({"status": "ok", **consumer.stats.__dict__}).encode()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)  # fmt: skip
-            await writer.drain()
-        except (asyncio.TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    return await asyncio.start_server(answer, host, port)
-
-
 def amqp_url(environ: os._Environ[str] | dict[str, str]) -> str:
     user = environ.get("RABBITMQ_USER", "guest")
     password = environ.get("RABBITMQ_PASSWORD", "guest")
@@ -166,7 +149,7 @@ async def _main(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, consumer.stop)
-    server = await serve_health(consumer, args.host, args.port)
+    server = await serve_health(lambda: dict(consumer.stats.__dict__), args.host, args.port)
     try:
         await consumer.run()
     finally:

@@ -221,7 +221,8 @@ class _Folder:
         metadata = event.data.get("metadata") or {}
         if metadata.get("agent"):
             return
-        stamp = metadata.get("analytics") if isinstance(metadata.get("analytics"), Mapping) else {}
+        found = metadata.get("analytics")
+        stamp: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         if isinstance(stamp.get("handoff"), Mapping):
             self._hand_off(event.timestamp, stamp["handoff"])
         outcome, task = stamp.get("outcome"), stamp.get("task")

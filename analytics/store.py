@@ -13,12 +13,13 @@ import time
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from analytics.fold import Conversation, StreamEvent, fold
 from analytics.settings import AnalyticsSettings
-from analytics.tables import Base, ConversationRow, EventRow, FormQuestionRow, MessageRow, OffsetRow
+from analytics.tables import Base, ConversationRow, EventRow, FormQuestionRow, IngestLockRow, MessageRow, OffsetRow
 from storage.sql import SqlStore
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
@@ -28,12 +29,21 @@ class AnalyticsStore(SqlStore):
     def __init__(self, database_url: str, config: AnalyticsSettings) -> None:
         super().__init__(database_url, Base.metadata)
         self.config = config
+        try:
+            with self._session() as session:
+                if session.get(IngestLockRow, 1) is None:
+                    session.add(IngestLockRow(id=1, batches=0))
+        except IntegrityError:
+            pass  # another process added it first
 
     # -- feeding ----------------------------------------------------------------------------------
     def ingest(self, events: Sequence[StreamEvent], feed: str | None = None, position: int | None = None) -> int:
         """Store the events not seen before and fold their conversations again; returns how many were new.
         With ``feed``, its offset moves to ``position`` in the same transaction."""
         with self._session() as session:
+            # First statement, a write: wait for any other ingest into this database to commit, then read.
+            lock = update(IngestLockRow).where(IngestLockRow.id == 1)
+            session.execute(lock.values(batches=IngestLockRow.batches + 1))
             fresh = self._new_events(session, events)
             if fresh:
                 next_seq = (session.scalar(select(func.max(EventRow.seq))) or 0) + 1

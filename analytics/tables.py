@@ -89,6 +89,15 @@ class MessageRow(Base):
     before_low_confidence_handoff = Column(Integer, nullable=False)
 
 
+class IngestLockRow(Base):
+    """One row every ingest updates first: the update takes the row's write lock (SQLite: the database's), so
+    feeds and consumers sharing a database store one batch at a time and each sees what the last one stored."""
+
+    __tablename__ = "analytics_ingest_lock"
+    id = Column(Integer, primary_key=True)
+    batches = Column(Integer, nullable=False)
+
+
 class OffsetRow(Base):
     """How far a feed has read (the tracker store's last event row), written with what it read."""
 

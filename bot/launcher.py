@@ -165,6 +165,17 @@ def write_embedded_endpoints(path: Path, actions_url: str, trackers_db: Path, tr
     return path
 
 
+def tracker_database_url(endpoints: Path) -> str:
+    """The SQLite tracker store an embedded endpoints file names, as a URL (a relative path is Rasa's, from ROOT)."""
+    import yaml
+
+    store = (yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}).get("tracker_store") or {}
+    if store.get("dialect", "sqlite") != "sqlite" or not store.get("db"):
+        raise StartupError(f"{endpoints}: the embedded profile's analytics feed reads a SQLite tracker store")
+    path = Path(str(store["db"]))
+    return f"sqlite:///{path if path.is_absolute() else ROOT / path}"
+
+
 def check_workers(profile: str, rasa_workers: int, action_workers: int) -> None:
     """Several Rasa workers need a lock store they share: only the production profile has one."""
     if rasa_workers < 1 or action_workers < 1:
@@ -186,6 +197,7 @@ class StackConfig:
     reference_port: int = 5100
     reference_database: str = f"sqlite:///{ROOT / 'var' / 'reference.db'}"
     desk_port: int = 5300
+    analytics_port: int = 5400
     handoff_database: str = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
     # Failed proofs and e-mails sent, shared by every action-server worker (production: Redis).
     limits_database: str = f"sqlite:///{ROOT / 'var' / 'limits.db'}"
@@ -288,6 +300,7 @@ class Stack:
         self.services["desk"] = Service(
             "desk", desk_command, f"{self.desk_url}/health", cfg.log_dir, {"RASA_URL": self.rasa_url, **cfg.env}
         )
+        self.services["analytics"] = self._analytics_service()
         deadline = time.monotonic() + cfg.startup_timeout
         try:
             for service in self.services.values():
@@ -298,6 +311,19 @@ class Stack:
             self.stop()
             raise
         return self
+
+    def _analytics_service(self) -> Service:
+        """What keeps the analytics store up to date (docs/analytics.md): production, a consumer of the RabbitMQ
+        event stream; embedded, the same ingest fed from the SQLite tracker store."""
+        cfg = self.config
+        where = ["--host", cfg.host, "--port", str(cfg.analytics_port)]
+        if cfg.profile == "production":
+            command = [sys.executable, "-m", "analytics.consumer", *where]
+        else:
+            command = [sys.executable, "-m", "analytics.feed", "--tracker-url", tracker_database_url(cfg.endpoints),
+                       *where]  # fmt: skip
+        health = f"http://{cfg.host}:{cfg.analytics_port}/health"
+        return Service("analytics", command, health, cfg.log_dir, cfg.env)
 
     def _apply_production_profile(self) -> None:
         cfg = self.config
@@ -337,6 +363,7 @@ def parse_config(argv: List[str] | None = None) -> StackConfig:
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
     parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
     parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
+    parser.add_argument("--analytics-port", type=int, default=int(os.environ.get("ANALYTICS_PORT", 5400)))
     parser.add_argument("--profile", choices=PROFILES, default=os.environ.get("PROFILE") or "embedded")
     parser.add_argument("--rasa-workers", type=int, default=int(os.environ.get("RASA_WORKERS", 1)),
                         help="Rasa server processes on the one port (production profile only)")  # fmt: skip
@@ -345,7 +372,7 @@ def parse_config(argv: List[str] | None = None) -> StackConfig:
     args = parser.parse_args(argv)
     return StackConfig(
         rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port,
-        desk_port=args.desk_port, profile=args.profile, rasa_workers=args.rasa_workers,
+        desk_port=args.desk_port, analytics_port=args.analytics_port, profile=args.profile, rasa_workers=args.rasa_workers,
         action_workers=args.action_workers,
     )  # fmt: skip
 
@@ -378,6 +405,7 @@ def main(argv: List[str] | None = None) -> int:
         f'                  -d \'{{"sender": "me", "message": "where is my order 10023?"}}\'\n'
         f"  Web chat:     {stack.rasa_url}/chat\n"
         f"  Agent desk:   {stack.desk_url}/desk  (sign in: {agents})\n"
+        f"  Reports:      {stack.desk_url}/desk/reports  (supervisors; `make report` writes them to results/)\n"
         f"  HTTP API:     on, behind the token in RASA_AUTH_TOKEN ({token_source})\n"
         f"  Backends:     orders {env.get('ORDERS_API_URL')}, billing {env.get('BILLING_API_URL')}\n"
         f"  Logs:         {stack.config.log_dir}/<service>.log\n"

@@ -113,6 +113,7 @@ def production_environment(settings: ProductionSettings, prefix: str, actions_ur
         "RABBITMQ_HOST": settings.rabbitmq[0], "RABBITMQ_PORT": str(settings.rabbitmq[1]),
         "RABBITMQ_USER": settings.rabbitmq_user, "RABBITMQ_PASSWORD": settings.rabbitmq_password,
         "RABBITMQ_QUEUE": f"{prefix}_events",
+        "RABBITMQ_ANALYTICS_QUEUE": f"{prefix}_analytics",  # the analytics consumer's own (analytics/consumer.py)
         "RABBITMQ_EXCHANGE": f"{prefix}_exchange",  # one per deployment: no other stack's events in its queue
         # A Rasa worker that dies holding a conversation's lock blocks that conversation
         # until the lock expires (Rasa's default: 60 s). 20 s still exceeds a turn whose
@@ -158,7 +159,7 @@ def render_endpoints(template: Path, values: Mapping[str, str], destination: Pat
 
 def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
     """Remove what ``production_environment(settings, prefix, ...)`` created: the ``<prefix>_*`` databases, the
-    ``<prefix>_events`` queue and its exchange, its limit keys in Redis (tests and benchmarks clean up after
+    ``<prefix>_events`` and ``<prefix>_analytics`` queues and their exchange, its limit keys in Redis (tests and benchmarks clean up after
     themselves; an abandoned queue keeps collecting every event)."""
     import asyncio
 
@@ -175,6 +176,7 @@ def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
         async with broker:
             channel = await broker.channel()
             await channel.queue_delete(f"{prefix}_events")
+            await channel.queue_delete(f"{prefix}_analytics")
             await channel.exchange_delete(f"{prefix}_exchange")
 
     asyncio.run(delete_queue())

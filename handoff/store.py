@@ -150,12 +150,13 @@ class TicketStore(SqlStore):
                     created_at=now,
                 )
                 session.add(row)
-                session.flush()
-                session.add(TicketEventRow(ticket_id=row.id, kind="created", at=now))
             row.queue, row.reason, row.summary, row.payload = ticket.queue, ticket.reason, ticket.summary, payload
             row.priority = max(ticket.priority, row.priority or 0)
             row.updated_at = now
             session.flush()
+            if event == "ticket.created":
+                # The lifecycle row needs the ticket's id, which exists only after the flush above.
+                session.add(TicketEventRow(ticket_id=row.id, kind="created", at=now))
             if notify:
                 self._queue_delivery(session, row, event, now)
             return _record(row)

@@ -118,6 +118,7 @@ def stack(
         reference_port=free_port(),
         reference_database=f"sqlite:///{workdir / 'reference.db'}",
         desk_port=free_port(),
+        analytics_port=free_port(),
         handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
         limits_database=f"sqlite:///{workdir / 'limits.db'}",
         log_dir=workdir / "log",

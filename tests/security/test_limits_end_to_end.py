@@ -28,7 +28,7 @@ def stack(trained_model, tmp_path_factory) -> Iterator[Stack]:
         model=trained_model,
         endpoints=write_embedded_endpoints(workdir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                            workdir / "trackers.db"),
-        rasa_port=free_port(), actions_port=actions_port, reference_port=free_port(), desk_port=free_port(),
+        rasa_port=free_port(), actions_port=actions_port, reference_port=free_port(), desk_port=free_port(), analytics_port=free_port(),
         reference_database=f"sqlite:///{workdir / 'reference.db'}",
         handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
         limits_database=f"sqlite:///{workdir / 'limits.db'}",
