@@ -19,7 +19,9 @@ from analytics.settings import AnalyticsSettings
 
 # Events that say nothing analytics counts: not kept (their id is still checked, so a re-sent one is ignored).
 IGNORED_KINDS = frozenset({"user_featurization", "action_execution_rejected", "entities", "loop_interrupted"})
-LISTEN = "action_listen"
+# Actions that say nothing analytics counts. Rasa logs action_session_start just *before* the session_started
+# event it emits: kept, it would open a conversation of its own ahead of the real one.
+SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
 PHONE_CHANNELS = frozenset({"sms", "rcs"})  # the conversation id is the customer's phone number
 
 # How a form visit ended.
@@ -51,7 +53,7 @@ def stream_event(sender_id: str, data: Mapping[str, Any]) -> StreamEvent | None:
     timestamp = data.get("timestamp")
     if not isinstance(kind, str) or kind in IGNORED_KINDS or not isinstance(timestamp, (int, float)):
         return None
-    if kind == "action" and data.get("name") == LISTEN:
+    if kind == "action" and data.get("name") in SKIPPED_ACTIONS:
         return None
     return StreamEvent(event_id(sender_id, data), sender_id, float(timestamp), kind, data)
 

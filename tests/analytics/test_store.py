@@ -70,3 +70,19 @@ def test_events_in_any_order_fold_to_the_same_conversations(store: AnalyticsStor
     first, second = store.conversations()
     assert (first["fallbacks"], second["fallbacks"]) == (0, 1)
     assert second["first_intent"] == "order_status"  # the fallback is not the task
+
+
+def test_rasa_s_session_start_action_before_session_started_opens_no_conversation_of_its_own(
+    store: AnalyticsStore,
+) -> None:
+    # As Rasa 3.6 logs a new session: the action first, its session_started event a fraction later.
+    bodies = [
+        {"event": "action", "timestamp": 999.9999, "name": "action_session_start"},
+        {"event": "session_started", "timestamp": 1000.0},
+        user(1000.5, "I want a person", "request_human"),
+        {"event": "action", "timestamp": 1100.9999, "name": "action_session_start"},
+        {"event": "session_started", "timestamp": 1101.0},
+        user(1101.5, "hi again", "greet"),
+    ]
+    store.ingest(events("+15552014477", bodies))
+    assert [c["customer_messages"] for c in store.conversations()] == [1, 1]

@@ -105,3 +105,23 @@ def test_rabbitmq_carries_exactly_the_events_postgres_stored(production):
     carried = asyncio.run(broker_events_of(f"{production.config.database_prefix}_events", sender))
     assert len(stored) >= 8
     assert sorted(carried) == sorted(stored)
+
+
+def test_the_analytics_consumer_counts_a_production_conversation_with_its_hand_off(production):
+    """Rasa's broker → the <prefix>_analytics queue → analytics.consumer → the hand-off database on PostgreSQL."""
+    sender = f"prod +44 7700 {uuid.uuid4().hex[:6]} Zoë"
+    assert handed_over(say(production, sender, "I want to talk to a human"))
+    deadline = time.monotonic() + 30
+    row = None
+    while time.monotonic() < deadline and (row is None or not row[1]):  # events arrive one by one
+        engine = create_engine(postgres_url(SETTINGS, f"{production.config.database_prefix}_handoff"))
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("select channel, handed_off, handoff_reason, ticket_id, customer_messages, "
+                     "(select count(*) from analytics_conversations where sender_id = :s) "
+                     "from analytics_conversations where sender_id = :s"), {"s": sender}).first()  # fmt: skip
+        engine.dispose()
+        time.sleep(0.3)
+    assert row is not None, "the consumer never stored the conversation"
+    ticket = scalar(production, "handoff", "select id from handoff_tickets where conversation_id = :s", s=sender)
+    assert tuple(row) == ("rest", 1, "customer_request", ticket, 1, 1)  # one conversation, handed off
