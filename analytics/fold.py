@@ -19,13 +19,15 @@ from analytics.settings import AnalyticsSettings
 
 # Events that say nothing analytics counts: not kept (their id is still checked, so a re-sent one is ignored).
 IGNORED_KINDS = frozenset({"user_featurization", "action_execution_rejected", "entities", "loop_interrupted"})
-# Actions that say nothing analytics counts. Rasa logs action_session_start just *before* the session_started
-# event it emits: kept, it would open a conversation of its own ahead of the real one.
+# Events of a new session that Rasa logs just *before* its session_started event (the channel's metadata slot,
+# then the session-start action): kept, they would stretch the previous conversation to the new one's start.
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
+SKIPPED_SLOTS = frozenset({"session_started_metadata"})
 PHONE_CHANNELS = frozenset({"sms", "rcs"})  # the conversation id is the customer's phone number
 
 # How a form visit ended.
-COMPLETED, CANCELLED, ESCALATED, OPEN = "completed", "cancelled", "escalated", "open"
+# FAILED: the form ended itself without the answer it asked for (a proof refused too often, say).
+COMPLETED, FAILED, CANCELLED, ESCALATED, OPEN = "completed", "failed", "cancelled", "escalated", "open"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ def stream_event(sender_id: str, data: Mapping[str, Any]) -> StreamEvent | None:
     timestamp = data.get("timestamp")
     if not isinstance(kind, str) or kind in IGNORED_KINDS or not isinstance(timestamp, (int, float)):
         return None
-    if kind == "action" and data.get("name") in SKIPPED_ACTIONS:
+    if (kind == "action" and data.get("name") in SKIPPED_ACTIONS) or (
+        kind == "slot" and data.get("name") in SKIPPED_SLOTS
+    ):
         return None
     return StreamEvent(event_id(sender_id, data), sender_id, float(timestamp), kind, data)
 
@@ -62,7 +66,7 @@ def stream_event(sender_id: str, data: Mapping[str, Any]) -> StreamEvent | None:
 class FormVisit:
     form: str
     questions: Tuple[str, ...]  # in the order first asked
-    outcome: str  # COMPLETED, CANCELLED, ESCALATED or OPEN (still active when the events end)
+    outcome: str  # COMPLETED, FAILED, CANCELLED, ESCALATED or OPEN (still active when the events end)
 
 
 @dataclass(frozen=True)
@@ -215,8 +219,14 @@ class _Folder:
             self.active_form = str(name)
             return
         if self.active_form and self.forms and self.forms[-1]["outcome"] == OPEN:
-            # The form's own action deactivates it when every slot is filled; anything else stopped it.
-            self.forms[-1]["outcome"] = COMPLETED if self.last_action == self.active_form else CANCELLED
+            # The form's own action deactivates it when every slot is filled, or when it gives up on one (its last
+            # question then has no value); anything else stopped it.
+            questions = self.forms[-1]["questions"]
+            answered = not questions or self.slots.get(questions[-1]) not in (None, "")
+            if self.last_action != self.active_form:
+                self.forms[-1]["outcome"] = CANCELLED
+            else:
+                self.forms[-1]["outcome"] = COMPLETED if answered else FAILED
         self.active_form = None
 
     def _bot(self, event: StreamEvent) -> None:

@@ -93,10 +93,12 @@ def render(report: Mapping[str, Any], charts: Sequence[str] = ()) -> str:
     for funnel in report["abandonment"]["funnels"]:
         lines += [
             f"**{funnel['form']}**: started {funnel['started']}, completed {funnel['completed']}, abandoned "
-            f"{funnel['abandoned']}, cancelled {funnel['cancelled']}, escalated {funnel['escalated']}",
+            f"{funnel['abandoned']}, gave up {funnel['failed']}, cancelled {funnel['cancelled']}, "
+            f"escalated {funnel['escalated']}",
             "",
-            *table(["question", "reached", "abandoned here", "cancelled here"],
-                   ((s["question"], s["reached"], s["abandoned"], s["cancelled"]) for s in funnel["steps"])),
+            *table(["question", "reached", "abandoned here", "gave up here", "cancelled here"],
+                   ((s["question"], s["reached"], s["abandoned"], s["failed"], s["cancelled"])
+                    for s in funnel["steps"])),
             "",
         ]  # fmt: skip
     lines += [

@@ -22,6 +22,9 @@ from handoff.hours import open_seconds_between
 from handoff.settings import Queue
 
 UNKNOWN = "(none)"
+# How a form visit that did not complete ended, at its last question: the customer went quiet (abandoned), the
+# form gave up on an answer (failed), the customer stopped it (cancelled) or was handed to a person (escalated).
+DROPPED = ("abandoned", "failed", "cancelled", "escalated")
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,7 @@ def abandonment(conversations: Sequence[ConversationFact], over: Sequence[Conver
         visits[step.form][(step.conversation_key, step.visit)] = outcome
         reached[step.form][step.question] += 1
         positions[step.form][step.question].append(step.position)
-        if step.last and outcome in ("abandoned", "cancelled", "escalated"):
+        if step.last and outcome in DROPPED:
             dropped[step.form][step.question][outcome] += 1
     funnels = []
     for form in sorted(visits):
@@ -250,9 +253,9 @@ def abandonment(conversations: Sequence[ConversationFact], over: Sequence[Conver
         order = sorted(reached[form], key=lambda q: (statistics.fmean(positions[form][q]), q))
         funnels.append({
             "form": form, "started": len(visits[form]), **{k: outcomes.get(k, 0) for k in
-            ("completed", "abandoned", "cancelled", "escalated", "in_progress")},
+            ("completed", *DROPPED, "in_progress")},
             "steps": [{"question": q, "reached": reached[form][q], **{k: dropped[form][q].get(k, 0) for k in
-                       ("abandoned", "cancelled", "escalated")}} for q in order],
+                       DROPPED}} for q in order],
         })  # fmt: skip
     entered = {key for form in visits.values() for key, _ in form}
     judged = [c for c in over if c.key in entered]
