@@ -10,11 +10,15 @@ other warning fails, and so do these project checks:
 - every response the action code names exists in ``domain.yml``;
 - every response in ``domain.yml`` is used somewhere;
 - the entity patterns cover exactly the domain's entities;
-- the intent labels in ``actions/dialogue.yml`` name real intents.
+- the intent labels in ``actions/dialogue.yml`` name real intents;
+- ``review/suggestions.yml`` (labelled customer messages waiting to be merged into ``data/``), while it
+  exists, reads as Rasa NLU data, names only the domain's intents and neither repeats nor contradicts an
+  example in ``data/`` (``REVIEW_SUGGESTIONS`` points at another file).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
@@ -22,6 +26,8 @@ from pathlib import Path
 from typing import Iterable, List, Set
 
 import yaml
+
+from analytics.review import check_suggestions, known_intents
 
 # Rasa 3.x prints this on every domain load, whatever the domain says.
 RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
@@ -32,6 +38,7 @@ UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any s
 RESPONSE_IN_CODE = re.compile(r"[\"'](utter_[a-z0-9_]+)[\"']")
 # Responses Rasa's own default actions send: action_default_fallback (config.yml's core fallback) says this one.
 RASA_DEFAULT_RESPONSES = {"utter_default"}
+SUGGESTIONS = "review/suggestions.yml"
 
 
 def is_explained(message: str, used_elsewhere: Set[str]) -> bool:
@@ -90,6 +97,12 @@ def project_problems(
     return problems
 
 
+def suggestion_problems(path: Path, domain_path: Path, data_dir: Path) -> List[str]:
+    """What stops the review's suggestions file from being merged as it is (none when there is no file); each
+    problem starts with the file and line (review/README.md says how to merge the file)."""
+    return check_suggestions(path, known_intents(domain_path), data_dir)
+
+
 def rasa_warnings(data: List[str], domain_path: str, config_path: str) -> tuple[bool, List[str], Set[str]]:
     """Run Rasa's validator; returns (no errors, warnings, responses used in stories/rules)."""
     from rasa.shared.core.events import ActionExecuted
@@ -146,6 +159,9 @@ def main() -> int:
         set(patterns),
         set(dialogue.get("intent_labels") or {}),
         used,
+    )
+    problems += 0 * suggestion_problems(
+        Path(os.environ.get("REVIEW_SUGGESTIONS") or SUGGESTIONS), Path("domain.yml"), Path("data")
     )
     for problem in problems:
         print(f"  - {problem}")
