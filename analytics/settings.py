@@ -78,3 +78,22 @@ def parse_settings(raw: Mapping[str, Any]) -> AnalyticsSettings:
 def settings() -> AnalyticsSettings:
     path = Path(os.environ.get("ANALYTICS_CONFIG", CONFIG_FILE))
     return parse_settings(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def domain_problems(config: AnalyticsSettings, domain: Mapping[str, Any]) -> list[str]:
+    """Names in analytics/config.yml that the domain does not have (``make validate``): a renamed response or
+    action would silently stop being counted."""
+    from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS
+
+    responses = set(domain.get("responses") or {})
+    actions = set(domain.get("actions") or ()) | responses | set(domain.get("forms") or {}) | set(DEFAULT_ACTION_NAMES)
+    intents = {next(iter(i)) if isinstance(i, Mapping) else str(i) for i in domain.get("intents") or ()}
+    intents |= set(DEFAULT_INTENTS)
+    problems = [f"analytics/config.yml answers: '{name}' is not a response in domain.yml"
+                for name in sorted(config.answers - responses)]  # fmt: skip
+    problems += [f"analytics/config.yml fallback_actions: '{name}' is not an action in domain.yml"
+                 for name in sorted(config.fallback_actions - actions)]  # fmt: skip
+    problems += [f"analytics/config.yml {key}: '{name}' is not an intent in domain.yml"
+                 for key, name in (("fallback_intent", config.fallback_intent),
+                                   ("out_of_scope_intent", config.out_of_scope_intent)) if name not in intents]  # fmt: skip
+    return problems
