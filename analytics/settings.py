@@ -93,7 +93,7 @@ def domain_problems(config: AnalyticsSettings, domain: Mapping[str, Any]) -> lis
                 for name in sorted(config.answers - responses)]  # fmt: skip
     problems += [f"analytics/config.yml fallback_actions: '{name}' is not an action in domain.yml"
                  for name in sorted(config.fallback_actions - actions)]  # fmt: skip
+    named = (("fallback_intent", config.fallback_intent), ("out_of_scope_intent", config.out_of_scope_intent))
     problems += [f"analytics/config.yml {key}: '{name}' is not an intent in domain.yml"
-                 for key, name in (("fallback_intent", config.fallback_intent),
-                                   ("out_of_scope_intent", config.out_of_scope_intent)) if name not in intents]  # fmt: skip
+                 for key, name in named if name not in intents]  # fmt: skip
     return problems
