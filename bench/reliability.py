@@ -228,7 +228,8 @@ def main(argv: List[str] | None = None) -> int:
     schedule = [] if args.no_faults else [(t * args.duration / 300.0, name) for t, name in chosen]
     log_dir = ROOT / "var" / "soak" / run_id
     config = StackConfig(
-        rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(), desk_port=free_port(), analytics_port=free_port(),
+        rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(), desk_port=free_port(),
+        analytics_port=free_port(),
         log_dir=log_dir, profile="production", database_prefix=prefix, rasa_workers=args.rasa_workers,
         action_workers=args.action_workers, env={"DESK_AGENTS": "soak:soak"},
     )  # fmt: skip

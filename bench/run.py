@@ -106,7 +106,8 @@ def start_stack(variant: Variant, workdir: Path) -> Stack:
     }  # fmt: skip
     config = StackConfig(
         model=variant.model, credentials=credentials, rasa_port=free_port(), actions_port=actions_port,
-        reference_port=free_port(), desk_port=free_port(), analytics_port=free_port(), log_dir=workdir / "log", profile=variant.profile,
+        reference_port=free_port(), desk_port=free_port(), analytics_port=free_port(),
+        log_dir=workdir / "log", profile=variant.profile,
         rasa_workers=variant.rasa_workers, action_workers=variant.action_workers,
         database_prefix=f"triage_bench_{uuid.uuid4().hex[:6]}", rasa_patches=variant.serving != "stock",
         env={"CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.db'}", "DESK_AGENTS": "bench:bench"},

@@ -372,7 +372,8 @@ def parse_config(argv: List[str] | None = None) -> StackConfig:
     args = parser.parse_args(argv)
     return StackConfig(
         rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port,
-        desk_port=args.desk_port, analytics_port=args.analytics_port, profile=args.profile, rasa_workers=args.rasa_workers,
+        desk_port=args.desk_port, analytics_port=args.analytics_port, profile=args.profile,
+        rasa_workers=args.rasa_workers,
         action_workers=args.action_workers,
     )  # fmt: skip
 

@@ -159,8 +159,8 @@ def render_endpoints(template: Path, values: Mapping[str, str], destination: Pat
 
 def drop_production_state(settings: ProductionSettings, prefix: str) -> None:
     """Remove what ``production_environment(settings, prefix, ...)`` created: the ``<prefix>_*`` databases, the
-    ``<prefix>_events`` and ``<prefix>_analytics`` queues and their exchange, its limit keys in Redis (tests and benchmarks clean up after
-    themselves; an abandoned queue keeps collecting every event)."""
+    ``<prefix>_events`` and ``<prefix>_analytics`` queues and their exchange, its limit keys in Redis (tests and
+    benchmarks clean up after themselves; an abandoned queue keeps collecting every event)."""
     import asyncio
 
     import aio_pika

@@ -27,7 +27,8 @@ def production_stack(model: Path, log_dir: Path, **config: Any) -> Iterator[Stac
     prefix = f"triage_test_{uuid.uuid4().hex[:8]}"
     stack_config = StackConfig(
         model=model, rasa_port=free_port(), actions_port=free_port(), reference_port=free_port(),
-        desk_port=free_port(), analytics_port=free_port(), log_dir=log_dir, profile="production", database_prefix=prefix,
+        desk_port=free_port(), analytics_port=free_port(),
+        log_dir=log_dir, profile="production", database_prefix=prefix,
         env={"RASA_AUTH_TOKEN": API_TOKEN, "DESK_AGENTS": "sam:pw", "REST_API_KEY": REST_KEY}, **config,
     )  # fmt: skip
     try:
