@@ -160,7 +160,7 @@ def main() -> int:
         set(dialogue.get("intent_labels") or {}),
         used,
     )
-    problems += 0 * suggestion_problems(
+    problems += suggestion_problems(
         Path(os.environ.get("REVIEW_SUGGESTIONS") or SUGGESTIONS), Path("domain.yml"), Path("data")
     )
     for problem in problems:
