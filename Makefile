@@ -108,6 +108,12 @@ mutations-quick: $(MODEL) ## make test's form: each patch in turn, each subclass
 bench-ratio: $(MODEL) $(STOCK_MODEL) ## Only the interleaved ours / stock throughput ratio (about 5 min): run it before and after a change on the message path
 	$(PY) -m bench.run --ratio-only
 
+bench-analytics: $(INSTALLED) ## Analytics: report over 100,000 generated conversations, consumer at 200 msg/s (results/bench/analytics.json; first run ~12 min)
+	$(PY) -m bench.analytics
+
+bench-analytics-quick: $(INSTALLED) ## The same on 2,000 conversations and 5 s of traffic (make test runs it as tests/bench/test_analytics_quick.py)
+	$(PY) -m bench.analytics --quick
+
 soak: $(MODEL) ## 200 customers for 5 min on the production profile while Rasa, Redis, RabbitMQ and PostgreSQL fail
 	$(PY) -m bench.reliability
 
