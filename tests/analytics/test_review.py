@@ -349,13 +349,11 @@ def test_email_addresses_and_long_numbers_never_reach_the_suggestions(store: Ana
     ]
 
 
-def test_write_suggestions_writes_the_file_and_counts_its_examples(
-    store: AnalyticsStore, tmp_path: Path, data_dir: Path
-) -> None:
+def test_write_suggestions_writes_the_file_and_counts_its_examples(store: AnalyticsStore, tmp_path: Path) -> None:
     label_all(store, ["my thingy never came", "box still not here mate"])
     path = tmp_path / "review" / "suggestions.yml"
     assert write_suggestions(store.engine, path) == 2
-    assert path.read_text(encoding="utf-8") == suggestions_yaml(store.engine, data_dir)
+    assert path.read_text(encoding="utf-8") == suggestions_yaml(store.engine)
     assert [p.name for p in path.parent.iterdir()] == ["suggestions.yml"]  # no temporary file left behind
     assert check_suggestions(path, INTENTS) == []  # what the store writes passes `make validate`
 
