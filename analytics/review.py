@@ -219,10 +219,14 @@ def _is_missed() -> Any:
     return or_(*(getattr(MessageRow, reason) == 1 for reason in REASONS))
 
 
-def read_missed(engine: Engine, where: ReportFilter, limit: int = MAX_MESSAGES) -> Tuple[int, List[Missed]]:
-    """How many missed messages match, and the ``limit`` most recent of them."""
+def read_missed(engine: Engine, where: ReportFilter, limit: int = MAX_MESSAGES,
+                contains: str | None = None) -> Tuple[int, List[Missed]]:  # fmt: skip
+    """How many missed messages match, and the ``limit`` most recent of them; with ``contains``, only those
+    whose text has it (any case)."""
     Base.metadata.create_all(engine)  # a database nothing has written yet has nothing missed, not an error
     conditions = [MessageRow.timestamp >= where.start, MessageRow.timestamp < where.end, _is_missed()]
+    if contains:
+        conditions.append(func.lower(MessageRow.text).contains(contains.lower(), autoescape=True))
     if where.channel:
         conditions.append(MessageRow.channel == where.channel)
     if where.intent:
@@ -251,14 +255,15 @@ def read_missed(engine: Engine, where: ReportFilter, limit: int = MAX_MESSAGES) 
     return int(total), missed
 
 
-def missed_groups(engine: Engine, where: ReportFilter, limit: int = 50) -> Dict[str, Any]:
+def missed_groups(engine: Engine, where: ReportFilter, limit: int = 50, contains: str | None = None) -> Dict[str, Any]:
     """The ``limit`` largest groups of missed messages in ``where``'s period [start, end) and channel.
 
     ``where.intent`` and ``where.queue`` apply through the message's conversation, as in the report: its first
     task (``first_intent``) and the queue it was handed off to. ``total`` counts every matching message;
     ``clustered`` how many were grouped (the most recent ``MAX_MESSAGES``, of those the ``MAX_TEXTS`` most recent
-    distinct texts); each group lists its ``MESSAGES_SHOWN`` most recent messages and its full ``size``."""
-    total, missed = read_missed(engine, where)
+    distinct texts); each group lists its ``MESSAGES_SHOWN`` most recent messages and its full ``size``. With
+    ``contains``, only the messages whose text has it (any case)."""
+    total, missed = read_missed(engine, where, contains=contains)
     groups = group_messages(missed)
     return {"total": total, "clustered": sum(g.size for g in groups), "groups": [g.as_json() for g in groups[:limit]]}
 

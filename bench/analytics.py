@@ -447,12 +447,18 @@ def copy_history(run: Run, history: str, url: str, name: str) -> None:
             source.backup(target)
         source.close()
         return
-    AnalyticsStore(url, settings())
+    live = sql_engine(url)
+    AnalyticsBase.metadata.create_all(live)
+    live.dispose()
     engine = sql_engine(run.db)
     with engine.begin() as connection:
         for table in AnalyticsBase.metadata.sorted_tables:
-            connection.execute(text(f'INSERT INTO "{name}".{table.name} SELECT * FROM "{HISTORY}".{table.name}'))
-            connection.execute(text(f'ANALYZE "{name}".{table.name}'))
+            target = f'"{name}".{table.name}'
+            connection.execute(text(f'INSERT INTO {target} SELECT * FROM "{HISTORY}".{table.name}'))
+            if "id" in table.c and table.c.id.primary_key:  # the copied ids: the sequence carries on after them
+                connection.execute(text(f"SELECT setval(s, (SELECT COALESCE(MAX(id), 0) + 1 FROM {target}), false) "
+                                        f"FROM pg_get_serial_sequence('{target}', 'id') AS s WHERE s IS NOT NULL"))
+            connection.execute(text(f"ANALYZE {target}"))
     engine.dispose()
 
 

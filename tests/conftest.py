@@ -134,7 +134,7 @@ def stack(
             "PROOF_FAILURES_BEFORE_LOCKOUT": "1000",
             "EMAILS_PER_ADDRESS_PER_DAY": "1000",
             "BACKEND_RETRIES": "1",
-            "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass,lee:lee-pass:supervisor",
+            "DESK_AGENTS": f"{DESK_AGENT}:{DESK_PASSWORD},kim:other-pass,lee:lee-pass:supervisor,dee:dee-pass:designer",
             "HANDOFF_WEBHOOK_URL": webhook_receiver.url,
             "HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
             **TWILIO,

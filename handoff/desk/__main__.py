@@ -12,8 +12,12 @@ import secrets
 import socket
 import sys
 
+from analytics.review import known_intents
+from analytics.runtime import analytics_store
+from analytics.settings import settings as analytics_settings
 from handoff.desk.app import create_app
 from handoff.desk.auth import AgentConfigError, Agents
+from handoff.desk.insights import Insights
 from handoff.rasa_gateway import RasaGateway
 from handoff.runtime import ticket_store
 from handoff.service import DeskService
@@ -51,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     config = settings()
     service = DeskService(ticket_store(), RasaGateway(rasa_url, token), notify=bool(config.webhook.url))
-    create_app(service, agents, secret, config).run(host=args.host, port=args.port, access_log=False, workers=1)
+    insights = Insights(analytics_store().engine, analytics_settings(), config, known_intents())
+    app = create_app(service, agents, secret, config, insights=insights)
+    app.run(host=args.host, port=args.port, access_log=False, workers=1)
     return 0
 
 

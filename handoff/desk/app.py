@@ -25,6 +25,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from handoff.desk import insights as insight_pages
+from handoff.desk.access import permitted
 from handoff.desk.auth import SESSION_SECONDS, Agents, Role, csrf_token, issue_token, session_for_token
 from handoff.desk.security import SECURITY_HEADERS, LoginThrottle, cross_site
 from handoff.effects import apply_due
@@ -41,7 +43,8 @@ STATIC = Path(__file__).with_name("static")
 COOKIE = "desk_session"
 MAX_TEXT = 4000
 MAX_BODY_BYTES = 64 * 1024
-OPEN_PATHS = frozenset({"/desk", "/desk/", "/desk/desk.js", "/desk/api/login", "/health"})
+SCRIPTS = {"/desk/desk.js": "desk.js", "/desk/common.js": "common.js"}
+OPEN_PATHS = frozenset({"/desk", "/desk/", *SCRIPTS, "/desk/api/login", "/health", *insight_pages.OPEN_PATHS})
 
 
 class BadRequest(ValueError):
@@ -87,8 +90,14 @@ def secure_cookies(request: Request) -> bool:
 
 
 def create_app(
-    service: DeskService, agents: Agents, secret: bytes, config: HandoffSettings, name: str = "agent_desk"
+    service: DeskService,
+    agents: Agents,
+    secret: bytes,
+    config: HandoffSettings,
+    name: str = "agent_desk",
+    insights: insight_pages.Insights | None = None,
 ) -> Sanic:
+    """The desk; with ``insights``, also its Reports and Review pages (handoff/desk/insights.py)."""
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     throttle = LoginThrottle()
@@ -116,6 +125,8 @@ def create_app(
             return problem(403, "csrf", "the page's CSRF token is missing or wrong; reload the desk")
         request.ctx.agent, request.ctx.session = session.agent, session
         request.ctx.role = agents.role(session.agent)
+        if request.path.startswith("/desk/api/") and not permitted(request.ctx.role, request.path):
+            return problem(403, "forbidden", f"a {request.ctx.role.value} may not use {request.path}")
         return None
 
     @app.middleware("response")
@@ -148,9 +159,8 @@ def create_app(
     async def page(_: Request) -> HTTPResponse:
         return response.html((STATIC / "desk.html").read_text(encoding="utf-8"))
 
-    @app.get("/desk/desk.js")
-    async def script(_: Request) -> HTTPResponse:
-        return response.text((STATIC / "desk.js").read_text(encoding="utf-8"), content_type="text/javascript")
+    for path, file in SCRIPTS.items():
+        app.add_route(insight_pages.static_file(STATIC / file, "text/javascript"), path, name=f"script_{file[:-3]}")
 
     @app.post("/desk/api/login")
     async def login(request: Request) -> HTTPResponse:
@@ -241,6 +251,9 @@ def create_app(
         if route is None:
             return problem(404, "not_found", f"no action {action!r}; one of {', '.join(routes)}")
         return await route(request, ticket_id)
+
+    if insights is not None:
+        insight_pages.register(app, insights, service.gateway, run, problem, json_object)
 
     # -- background work -----------------------------------------------------------------
     async def apply_effects() -> None:

@@ -1,7 +1,8 @@
 """Agent sign-in: agents and roles from the environment, salted password hashes, signed session tokens. Pure.
 
-``DESK_AGENTS`` is ``name:password[:role]`` separated by commas; the role is ``agent`` (the default) or
-``supervisor``. A session token names the agent, its expiry and a random session id (so one session can be
+``DESK_AGENTS`` is ``name:password[:role]`` separated by commas; the role is ``agent`` (the default),
+``supervisor`` or ``designer`` (handoff/desk/access.py says which pages each may use). A session
+token names the agent, its expiry and a random session id (so one session can be
 signed out without the others), signed with HMAC-SHA256.
 """
 
@@ -26,7 +27,11 @@ MAX_PASSWORD_CHARS = 1024
 
 class Role(str, Enum):
     AGENT = "agent"  # works the queue: claims, and answers and closes what they own
-    SUPERVISOR = "supervisor"  # also takes over and closes any agent's conversation
+    SUPERVISOR = "supervisor"  # also takes over and closes any agent's conversation, and reads the reports
+    DESIGNER = "designer"  # a conversation designer: reviews what customers said, never works tickets
+
+
+ROLE_SUFFIXES = tuple(f":{role.value}" for role in Role)
 
 
 class AgentConfigError(ValueError):
@@ -53,9 +58,11 @@ class Agents:
         roles: Dict[str, Role] = {}
         for entry in filter(None, (part.strip() for part in spec.split(","))):
             name, sep, rest = entry.partition(":")
-            password, _, role = rest.rpartition(":") if rest.endswith((":agent", ":supervisor")) else (rest, "", "")
+            password, _, role = rest.rpartition(":") if rest.endswith(ROLE_SUFFIXES) else (rest, "", "")
             if not sep or not name or not password:
-                raise AgentConfigError("DESK_AGENTS must look like 'alice:password:supervisor,bob:password'")
+                raise AgentConfigError(
+                    "DESK_AGENTS must look like 'alice:password:supervisor,bob:password,dee:password:designer'"
+                )
             hashes[name] = _hash(password, salt)
             roles[name] = Role(role or Role.AGENT.value)
         if not hashes:

@@ -29,9 +29,23 @@ def test_tokens_name_their_agent_until_they_expire_and_cannot_be_forged():
 def test_roles_come_with_the_agent_list():
     from handoff.desk.auth import Role
 
-    agents = Agents.from_spec("alice:secret1:supervisor,bob:pa:ss")
+    agents = Agents.from_spec("alice:secret1:supervisor,bob:pa:ss,dee:pw:designer")
     assert agents.role("alice") is Role.SUPERVISOR and agents.role("bob") is Role.AGENT
-    assert agents.check("bob", "pa:ss") and agents.check("alice", "secret1")
+    assert agents.role("dee") is Role.DESIGNER
+    assert agents.check("bob", "pa:ss") and agents.check("alice", "secret1") and agents.check("dee", "pw")
+
+
+def test_each_role_reaches_only_its_own_part_of_the_desk():
+    from handoff.desk.access import permitted
+    from handoff.desk.auth import Role
+
+    tickets, reports, review = "/desk/api/tickets/7/claim", "/desk/api/reports.csv", "/desk/api/review/e1/label"
+    assert [permitted(Role.AGENT, p) for p in (tickets, reports, review)] == [True, False, False]
+    assert [permitted(Role.SUPERVISOR, p) for p in (tickets, reports, review)] == [True, True, True]
+    assert [permitted(Role.DESIGNER, p) for p in (tickets, reports, review)] == [False, False, True]
+    for role in Role:  # signing in and out is everyone's; a path no area names is nobody's
+        assert permitted(role, "/desk/api/session") and permitted(role, "/desk/api/logout")
+        assert not permitted(role, "/desk/api/ticketsx") and not permitted(role, "/desk/api/other")
 
 
 def test_any_token_that_is_not_ours_is_simply_no_session():

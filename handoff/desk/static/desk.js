@@ -1,18 +1,10 @@
-const state = { selected: null, agent: null, role: null, csrf: null };
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
+const state = { selected: null, agent: null, role: null };
 const ago = (secs) => secs < 60 ? `${secs}s` : secs < 3600 ? `${Math.floor(secs/60)}m` : `${Math.floor(secs/3600)}h`;
 
-async function api(path, options = {}) {
-  const headers = { "Content-Type": "application/json", ...(state.csrf ? { "X-CSRF-Token": state.csrf } : {}) };
-  const reply = await fetch(path, { credentials: "same-origin", headers, ...options });
-  if (reply.status === 401) { showLogin(); throw new Error("signed out"); }
-  const body = await reply.json().catch(() => ({}));
-  if (!reply.ok) throw new Error(body.detail || `error ${reply.status}`);
-  return body;
-}
-
 function showLogin() { $("login").hidden = false; $("desk").hidden = true; }
+desk.signedOut = showLogin;
+// A designer works on the Review page, never on tickets.
+function landing(session) { if (session.role === "designer") { location.href = "/desk/review"; return false; } return true; }
 
 $("login").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -24,19 +16,21 @@ $("login").addEventListener("submit", async (event) => {
     return;
   }
   const session = await reply.json();
-  state.csrf = session.csrf;
+  desk.csrf = session.csrf;
+  if (!landing(session)) return;
+  navigation(session);
   $("login").hidden = true; $("desk").hidden = false; refresh();
 });
 
 async function startSession() {
-  const reply = await fetch("/desk/api/session", { credentials: "same-origin" });
-  if (reply.ok) { state.csrf = (await reply.json()).csrf; }
+  const session = await loadSession();
+  if (session && !landing(session)) return;
   refresh();
 }
 
 $("sign-out").onclick = async () => {
   await api("/desk/api/logout", { method: "POST" }).catch(() => {});
-  state.csrf = null; showLogin();
+  desk.csrf = null; showLogin();
 };
 
 async function refresh() {
@@ -44,7 +38,7 @@ async function refresh() {
   try { data = await api("/desk/api/tickets"); } catch { return; }
   $("login").hidden = true; $("desk").hidden = false;
   state.agent = data.agent; state.role = data.role;
-  $("who").textContent = `Signed in as ${data.agent}${data.role === "supervisor" ? " (supervisor)" : ""}`;
+  navigation({ agent: data.agent, role: data.role });
   $("sign-out").hidden = false;
   $("queue").innerHTML = data.tickets.length ? data.tickets.map(t => `
     <div class="ticket ${t.id === state.selected ? "active" : ""}" data-id="${t.id}" role="button" tabindex="0">
