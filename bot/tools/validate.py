@@ -13,7 +13,9 @@ other warning fails, and so do these project checks:
 - the intent labels in ``actions/dialogue.yml`` name real intents;
 - ``review/suggestions.yml`` (labelled customer messages waiting to be merged into ``data/``), while it
   exists, reads as Rasa NLU data, names only the domain's intents and neither repeats nor contradicts an
-  example in ``data/`` (``REVIEW_SUGGESTIONS`` points at another file).
+  example in ``data/`` (``REVIEW_SUGGESTIONS`` points at another file);
+- the responses, actions and intents ``analytics/config.yml`` counts by name exist in ``domain.yml`` (a renamed
+  one would silently stop being counted; ``ANALYTICS_CONFIG`` points at another file).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Iterable, List, Set
 import yaml
 
 from analytics.review import check_suggestions, known_intents
+from analytics.settings import domain_problems
+from analytics.settings import settings as analytics_settings
 
 # Rasa 3.x prints this on every domain load, whatever the domain says.
 RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
@@ -163,6 +167,7 @@ def main() -> int:
     problems += suggestion_problems(
         Path(os.environ.get("REVIEW_SUGGESTIONS") or SUGGESTIONS), Path("domain.yml"), Path("data")
     )
+    problems += domain_problems(analytics_settings(), domain)
     for problem in problems:
         print(f"  - {problem}")
     if not rasa_ok or problems:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from analytics import review
@@ -436,15 +437,20 @@ def test_validate_reports_every_problem_of_the_suggestions_file_against_the_real
     assert validate.suggestion_problems(tmp_path / "none.yml", ROOT / "domain.yml", ROOT / "data") == []
 
 
-def test_make_validate_fails_on_a_bad_suggestions_file(tmp_path: Path) -> None:
+def test_make_validate_fails_on_a_bad_suggestions_file_and_on_analytics_names_the_domain_lacks(tmp_path: Path) -> None:
     path = tmp_path / "suggestions.yml"
     path.write_text(BAD_FILE, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REVIEW_SUGGESTIONS": str(path), "RASA_TELEMETRY_ENABLED": "false"}
+    config = yaml.safe_load((ROOT / "analytics" / "config.yml").read_text(encoding="utf-8"))
+    config["answers"] = [*config.get("answers", []), "utter_renamed_long_ago"]
+    (tmp_path / "analytics.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REVIEW_SUGGESTIONS": str(path), "RASA_TELEMETRY_ENABLED": "false",
+           "ANALYTICS_CONFIG": str(tmp_path / "analytics.yml")}  # fmt: skip
     run = subprocess.run([sys.executable, "-m", "bot.tools.validate"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=300)  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"  - {path}:3: 'track_parcel' is not an intent in domain.yml" in run.stdout
     assert "'where is my order' (intent 'track_parcel') conflicts with data/nlu/orders.yml" in run.stdout
+    assert "  - analytics/config.yml answers: 'utter_renamed_long_ago' is not a response in domain.yml" in run.stdout
 
 
 # -- command line -------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def today() -> str:
     return date.today().isoformat()
 
 
-def missed_message(stack, desk: Desk, chat, contains: str, timeout: float = 30) -> dict:
+def missed_message(stack, desk: Desk, contains: str, timeout: float = 30) -> dict:
     """The review's entry for the message with ``contains`` in it, once the analytics feed has stored it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -136,7 +136,7 @@ def test_review_limits_and_search_are_checked(stack):
 
 def test_a_designer_labels_a_missed_message_and_it_becomes_a_suggestion(stack, chat, conversation_id, gibberish):
     designer = Desk(stack.desk_url, *DESIGNER)
-    message = missed_message(stack, designer, chat, gibberish)
+    message = missed_message(stack, designer, gibberish)
     assert message["sender_id"] == conversation_id and message["channel"] == "rest" and message["reasons"]
 
     # Its conversation, from the tracker: the customer's message and what the bot answered.
@@ -172,7 +172,7 @@ def test_a_designer_labels_a_missed_message_and_it_becomes_a_suggestion(stack, c
     nlu = yaml.safe_load(suggestions.text)["nlu"]
     examples = {entry["intent"]: entry["examples"] for entry in nlu}
     assert gibberish in examples["order_status"]
-    assert missed_message(stack, designer, chat, gibberish)["label"] == "order_status"
+    assert missed_message(stack, designer, gibberish)["label"] == "order_status"
 
 
 def test_the_pages_and_chart_library_are_served_without_a_session_but_hold_no_data(stack):
@@ -184,3 +184,20 @@ def test_the_pages_and_chart_library_are_served_without_a_session_but_hold_no_da
         assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
     chart = requests.get(f"{stack.desk_url}/desk/vendor/chart.umd.js", timeout=10).text
     assert "Chart.js v4" in chart[:300]  # the npm package's own banner: the library itself, served locally
+
+
+@pytest.mark.parametrize("shape", ["+15552014477", "anna.b@example.com", "with spaces in it", "Zoë-日本-ü", "x" * 128])
+def test_a_missed_message_opens_its_conversation_whatever_the_ids_shape(stack, shape):
+    word = f"zq{uuid.uuid4().hex[:8]}"
+    # Each run a conversation of its own, of the same shape (the 128-character one stays 128 characters).
+    sender = word + shape[len(word) :] if len(shape) == 128 else f"{shape}-{word}"
+    reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", headers=stack.rest_headers, timeout=30,
+                          json={"sender": sender, "message": f"blorptang vexillum {word} quonk"})  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    designer = Desk(stack.desk_url, *DESIGNER)
+    message = missed_message(stack, designer, word)
+    assert message["sender_id"] == sender
+    url = f"{stack.desk_url}/desk/api/review/messages/{message['event_id']}/conversation"
+    conversation = designer.session.get(url, timeout=30).json()
+    assert conversation["sender_id"] == sender
+    assert [line["sender"] for line in conversation["transcript"] if word in line["text"]] == ["customer"]

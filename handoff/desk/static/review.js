@@ -5,7 +5,7 @@ const REASONS = { fallback: "not understood", out_of_scope: "out of scope", low_
   rephrase: "rephrased after a miss", before_low_confidence_handoff: "handed off for low confidence" };
 let labelIntents = [];
 const isoDay = (d) => d.toISOString().slice(0, 10);
-const when = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
+const when = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function defaults() {
   const today = new Date();
@@ -47,7 +47,7 @@ async function label(row) {
 }
 
 async function openConversation(row) {
-  $("conversation").hidden = false;
+  $("conversation").hidden = false; document.body.classList.add("with-conversation");
   $("conversation-body").innerHTML = `<p class="muted">Loading…</p>`;
   try {
     const c = await api(`/desk/api/review/messages/${encodeURIComponent(row.dataset.event)}/conversation`);
@@ -64,7 +64,7 @@ $("groups").addEventListener("click", (event) => {
   if (event.target.classList.contains("label")) label(row);
   if (event.target.classList.contains("open-conversation")) { event.preventDefault(); openConversation(row); }
 });
-$("close-conversation").onclick = () => { $("conversation").hidden = true; };
+$("close-conversation").onclick = () => { $("conversation").hidden = true; document.body.classList.remove("with-conversation"); };
 
 async function show() {
   $("page-error").textContent = "";
