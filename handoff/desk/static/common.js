@@ -63,3 +63,27 @@ function fillSelect(id, values, blank) {
   field.innerHTML = `<option value="">${esc(blank)}</option>` + values.map(v => `<option>${esc(v)}</option>`).join("");
   field.value = values.includes(current) ? current : "";
 }
+
+// A page of figures behind filters (Reports, Review): the session and role checked, the filters read from the
+// address (the last 7 days by default), the choices loaded, and the figures fetched on every "Show".
+async function filteredPage({ names, roles, refused, options, endpoint, render, shown }) {
+  const session = await loadSession();
+  if (!session) { $("signed-out").hidden = false; return; }
+  signOutButton();
+  if (!roles.includes(session.role)) { $("page-error").textContent = refused; return; }
+  $("filters").hidden = false;
+  filtersFromAddress(names);
+  const today = new Date(), day = (d) => d.toISOString().slice(0, 10);
+  if (!$("f-to").value) $("f-to").value = day(today);
+  if (!$("f-from").value) $("f-from").value = day(new Date(today.getTime() - 6 * 86400000));
+  try { await options(); } catch (e) { $("page-error").textContent = e.message; }
+  async function show() {
+    $("page-error").textContent = "";
+    const query = filterQuery(names);
+    history.replaceState(null, "", `${location.pathname}?${query}`);
+    if (shown) shown(query);
+    try { render(await api(`${endpoint}?${query}`)); } catch (e) { $("page-error").textContent = e.message; }
+  }
+  $("filters").addEventListener("submit", (event) => { event.preventDefault(); show(); });
+  show();
+}

@@ -5,14 +5,6 @@ const charts = {};
 const pct = (f) => f && f.rate !== null && f.rate !== undefined ? `${(100 * f.rate).toFixed(1)} %` : "n/a";
 const of = (f) => f ? `${f.count} of ${f.denominator}` : "";
 const dur = (s) => s === null || s === undefined ? "n/a" : s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
-const isoDay = (d) => d.toISOString().slice(0, 10);
-
-function defaults() {
-  const today = new Date();
-  if (!$("f-to").value) $("f-to").value = isoDay(today);
-  if (!$("f-from").value) $("f-from").value = isoDay(new Date(today.getTime() - 6 * 86400000));
-}
-
 function tile(name, value, detail) {
   return `<div class="tile"><div class="name">${esc(name)}</div><div class="value">${esc(value)}</div>
     <div class="of">${esc(detail || "")}</div></div>`;
@@ -90,31 +82,13 @@ function render(r) {
   $("report").hidden = false;
 }
 
-async function show() {
-  $("page-error").textContent = "";
-  const query = filterQuery(FILTERS);
-  history.replaceState(null, "", `/desk/reports?${query}`);
-  $("csv").href = `/desk/api/reports.csv?${query}`;
-  try { render(await api(`/desk/api/reports?${query}`)); }
-  catch (e) { $("page-error").textContent = e.message; }
-}
-
-async function start() {
-  const session = await loadSession();
-  if (!session) { $("signed-out").hidden = false; return; }
-  signOutButton();
-  if (session.role !== "supervisor") { $("page-error").textContent = "Reports are for supervisors."; return; }
-  $("filters").hidden = false;
-  filtersFromAddress(FILTERS);
-  defaults();
-  try {
+filteredPage({
+  names: FILTERS, roles: ["supervisor"], refused: "Reports are for supervisors.", endpoint: "/desk/api/reports",
+  render, shown: (query) => { $("csv").href = `/desk/api/reports.csv?${query}`; },
+  options: async () => {
     const o = await api("/desk/api/reports/options");
     fillSelect("f-channel", o.channels, "every channel");
     fillSelect("f-intent", o.intents, "every first task");
     fillSelect("f-queue", o.queues, "every queue");
-  } catch (e) { $("page-error").textContent = e.message; }
-  $("filters").addEventListener("submit", (event) => { event.preventDefault(); show(); });
-  show();
-}
-
-start();
+  },
+});

@@ -4,14 +4,7 @@ const FILTERS = ["from", "to", "channel", "contains"];
 const REASONS = { fallback: "not understood", out_of_scope: "out of scope", low_confidence: "low confidence",
   rephrase: "rephrased after a miss", before_low_confidence_handoff: "handed off for low confidence" };
 let labelIntents = [];
-const isoDay = (d) => d.toISOString().slice(0, 10);
 const when = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
-
-function defaults() {
-  const today = new Date();
-  if (!$("f-to").value) $("f-to").value = isoDay(today);
-  if (!$("f-from").value) $("f-from").value = isoDay(new Date(today.getTime() - 6 * 86400000));
-}
 
 function messageRow(m) {
   const options = labelIntents.map(i => `<option${i === m.label ? " selected" : ""}>${esc(i)}</option>`).join("");
@@ -66,29 +59,12 @@ $("groups").addEventListener("click", (event) => {
 });
 $("close-conversation").onclick = () => { $("conversation").hidden = true; document.body.classList.remove("with-conversation"); };
 
-async function show() {
-  $("page-error").textContent = "";
-  const query = filterQuery(FILTERS);
-  history.replaceState(null, "", `/desk/review?${query}`);
-  try { render(await api(`/desk/api/review?${query}`)); }
-  catch (e) { $("page-error").textContent = e.message; }
-}
-
-async function start() {
-  const session = await loadSession();
-  if (!session) { $("signed-out").hidden = false; return; }
-  signOutButton();
-  if (session.role === "agent") { $("page-error").textContent = "The review is for conversation designers and supervisors."; return; }
-  $("filters").hidden = false;
-  filtersFromAddress(FILTERS);
-  defaults();
-  try {
+filteredPage({
+  names: FILTERS, roles: ["designer", "supervisor"], endpoint: "/desk/api/review", render,
+  refused: "The review is for conversation designers and supervisors.",
+  options: async () => {
     const o = await api("/desk/api/review/options");
     fillSelect("f-channel", o.channels, "every channel");
     labelIntents = o.label_intents;
-  } catch (e) { $("page-error").textContent = e.message; }
-  $("filters").addEventListener("submit", (event) => { event.preventDefault(); show(); });
-  show();
-}
-
-start();
+  },
+});
