@@ -40,7 +40,7 @@ def _day(text: str, name: str) -> date:
 def _name(value: str | None, name: str) -> str | None:
     if value is None or value == "":
         return None
-    if len(value) > NAME_CHARS or not all(c.isalnum() or c in "_-." for c in value):
+    if len(value) > NAME_CHARS or not all(c.isascii() and (c.isalnum() or c in "_-.") for c in value):
         raise BadFilter(f"'{name}' must be a name of letters, digits, '_', '-' or '.' (at most {NAME_CHARS})")
     return value
 
@@ -56,8 +56,11 @@ def parse_filter(params: Mapping[str, str | None], config: AnalyticsSettings, to
         raise BadFilter("'from' must not be after 'to'")
     if (last - first).days >= MAX_DAYS:
         raise BadFilter(f"a report covers at most {MAX_DAYS} days")
-    start = datetime.combine(first, time(), zone).timestamp()
-    end = datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
+    try:
+        start = datetime.combine(first, time(), zone).timestamp()
+        end = datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
+    except (OverflowError, ValueError):  # the day after 9999-12-31, or before year 1: no such period
+        raise BadFilter("'from' and 'to' must be dates in the years 1 to 9998") from None
     return ReportFilter(start, end, _name(params.get("channel"), "channel"), _name(params.get("intent"), "intent"),
                         _name(params.get("queue"), "queue"))  # fmt: skip
 

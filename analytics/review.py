@@ -61,9 +61,13 @@ _FUNCTION_WORDS = (
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 # Personal data a customer may type, replaced before a text can reach training data.
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")  # with or without a dot: bob@localhost
 LONG_NUMBER = re.compile(r"(?<!\d)\d(?:[ .\-\u00a0]?\d){12,}(?!\d)")  # 13 digits or more: cards, accounts
+# Seven digits or more, with the spaces, dots, dashes and brackets people write phone numbers with: a phone
+# (order numbers, five digits here, stay: they are what an example is about).
+PHONE_LIKE = re.compile(r"(?<![\w+])\+?\(?\d(?:[ .\-\u00a0()]{0,2}\d){6,}(?!\d)")
 EMAIL_PLACEHOLDER, NUMBER_PLACEHOLDER = "[email removed]", "[number removed]"
+PHONE_PLACEHOLDER = "[phone removed]"
 # Characters YAML may not hold (YAML 1.1 printable set), and a BOM inside a document.
 _NOT_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 _INTENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -73,8 +77,9 @@ _EXAMPLE_LINE = re.compile(r"^\s+-(.*)$")
 HEADER = """\
 # Generated from reviewed customer traffic (the desk's Review page) by analytics/review.py: NOT training data yet.
 # A conversation designer merges these examples into data/nlu/ and then deletes this file (review/README.md).
-# `make validate` checks it while it exists. E-mail addresses and long numbers the customers typed were replaced
-# by "[email removed]" and "[number removed]": write made-up ones, or drop the example, before merging.
+# `make validate` checks it while it exists. E-mail addresses, long numbers and phone numbers the customers typed
+# were replaced by "[email removed]", "[number removed]" and "[phone removed]": write made-up ones, or drop the
+# example, before merging.
 """
 
 
@@ -215,7 +220,8 @@ def group_messages(messages: Sequence[Missed], threshold: float = THRESHOLD, max
 
 
 # -- reading -------------------------------------------------------------------------------------------
-def _is_missed() -> Any:
+def is_missed() -> Any:
+    """The SQL condition: a customer message the review lists."""
     return or_(*(getattr(MessageRow, reason) == 1 for reason in REASONS))
 
 
@@ -224,7 +230,7 @@ def read_missed(engine: Engine, where: ReportFilter, limit: int = MAX_MESSAGES,
     """How many missed messages match, and the ``limit`` most recent of them; with ``contains``, only those
     whose text has it (any case)."""
     Base.metadata.create_all(engine)  # a database nothing has written yet has nothing missed, not an error
-    conditions = [MessageRow.timestamp >= where.start, MessageRow.timestamp < where.end, _is_missed()]
+    conditions = [MessageRow.timestamp >= where.start, MessageRow.timestamp < where.end, is_missed()]
     if contains:
         conditions.append(func.lower(MessageRow.text).contains(contains.lower(), autoescape=True))
     if where.channel:
@@ -314,9 +320,10 @@ def known_intents(domain_path: Path = ROOT / "domain.yml") -> frozenset[str]:
 
 # -- the suggestions file --------------------------------------------------------------------------------
 def private_parts_removed(text: str) -> str:
-    """E-mail addresses and runs of 13 or more digits (card, account or tracking numbers) replaced by
-    placeholders: training data must not carry customers' personal data."""
-    return LONG_NUMBER.sub(NUMBER_PLACEHOLDER, EMAIL.sub(EMAIL_PLACEHOLDER, text))
+    """E-mail addresses, runs of 13 or more digits (card, account or tracking numbers) and phone-like numbers
+    (7 digits or more) replaced by placeholders: training data must not carry customers' personal data."""
+    text = LONG_NUMBER.sub(NUMBER_PLACEHOLDER, EMAIL.sub(EMAIL_PLACEHOLDER, text))
+    return PHONE_LIKE.sub(PHONE_PLACEHOLDER, text)
 
 
 def training_text(text: str) -> str:

@@ -253,7 +253,7 @@ def create_app(
         return await route(request, ticket_id)
 
     if insights is not None:
-        insight_pages.register(app, insights, service.gateway, run, problem, json_object)
+        insight_pages.register(app, insights, service.gateway, problem, json_object)
 
     # -- background work -----------------------------------------------------------------
     async def apply_effects() -> None:

@@ -14,13 +14,17 @@ loop. handoff/desk/access.py says who may call what; this module only answers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Coroutine, Dict, FrozenSet, List
+from typing import Any, Callable, Coroutine, Dict, FrozenSet, List, Tuple
 from zoneinfo import ZoneInfo
 
 from sanic import Sanic, response
@@ -30,13 +34,23 @@ from sqlalchemy import distinct, select
 from sqlalchemy.engine import Engine
 
 from analytics.report import BadFilter, compute, parse_filter, to_csv
-from analytics.review import ROOT, BadLabel, UnknownMessage, label_message, missed_groups, suggestions_yaml
+from analytics.review import (
+    ROOT,
+    BadLabel,
+    UnknownMessage,
+    is_missed,
+    label_message,
+    missed_groups,
+    suggestions_yaml,
+)
 from analytics.settings import AnalyticsSettings
 from analytics.tables import Base as AnalyticsBase
 from analytics.tables import ConversationRow, MessageRow
+from handoff.desk.auth import Role
 from handoff.gateway import ConversationGateway, GatewayUnavailable
 from handoff.settings import HandoffSettings
 from handoff.ticket import transcript_from_events
+from privacy.redaction import mask_contact_details
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -52,8 +66,48 @@ CHART_JS = ROOT / "web" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
 VENDOR = {"/desk/vendor/chart.umd.js": CHART_JS}  # Chart.js, installed by npm (web/package.json), served here
 OPEN_PATHS = frozenset({*PAGES, *SCRIPTS, *STYLES, *VENDOR})
 
-Run = Callable[..., Awaitable[Any]]
 Problem = Callable[..., HTTPResponse]
+WORKERS = 2  # reports and reviews at once; the desk's own pool stays free for tickets, sign-in and delivery
+MAX_WAITING = 4  # asked for beyond these, a caller hears "busy" (429) rather than queueing without end
+CACHE_SECONDS = 15.0  # the same figures asked for again (a page reloaded, two supervisors) are not recomputed
+CACHE_ENTRIES = 64
+
+
+class Busy(RuntimeError):
+    """Too many reports and reviews are being computed; the caller should try again shortly."""
+
+
+class InsightRunner:
+    """Runs the pages' database work on a small pool of its own, so a burst of heavy reports or reviews never
+    takes the threads that agents' replies, sign-ins and deliveries run on; answers repeated within
+    ``CACHE_SECONDS`` come from memory (a label clears the review's)."""
+
+    def __init__(self, workers: int = WORKERS, max_waiting: int = MAX_WAITING) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="insights")
+        self.max_waiting = max_waiting
+        self.in_hand = 0
+        self.cache: OrderedDict[Tuple[Any, ...], Tuple[float, Any]] = OrderedDict()
+
+    async def __call__(self, key: Tuple[Any, ...] | None, function: Callable[..., Any], *args: Any) -> Any:
+        now = time.monotonic()
+        if key is not None and key in self.cache and self.cache[key][0] > now:
+            return self.cache[key][1]
+        if self.in_hand >= self.max_waiting:
+            raise Busy("the desk is computing other reports; try again in a few seconds")
+        self.in_hand += 1
+        try:
+            value = await asyncio.get_running_loop().run_in_executor(self.pool, partial(function, *args))
+        finally:
+            self.in_hand -= 1
+        if key is not None:
+            self.cache[key] = (time.monotonic() + CACHE_SECONDS, value)
+            while len(self.cache) > CACHE_ENTRIES:
+                self.cache.popitem(last=False)
+        return value
+
+    def forget(self, kind: str) -> None:
+        for key in [k for k in self.cache if k[0] == kind]:
+            del self.cache[key]
 
 
 @dataclass(frozen=True)
@@ -89,31 +143,52 @@ def options(insights: Insights) -> Dict[str, List[str]]:
     }
 
 
-def message_conversation(insights: Insights, gateway: ConversationGateway, event_id: str) -> Dict[str, Any]:
-    """The conversation (one session, as analytics counts it) a missed message was in, from the live tracker."""
+def without_customer_ids(found: Dict[str, Any]) -> Dict[str, Any]:
+    """The review's groups without the conversation ids (on SMS and RCS the customer's phone): a designer needs
+    what was said, and reaches its conversation through the message's own id."""
+    for group in found["groups"]:
+        group["messages"] = [
+            {k: v for k, v in m.items() if k not in ("sender_id", "conversation_key")} for m in group["messages"]
+        ]
+    return found
+
+
+def message_conversation(insights: Insights, gateway: ConversationGateway, event_id: str,
+                         supervisor: bool) -> Dict[str, Any]:  # fmt: skip
+    """The conversation (one session, as analytics counts it) a missed message was in, from the live tracker.
+    A designer sees contact details masked (the customer's and any typed in), no agent names and no ticket."""
     AnalyticsBase.metadata.create_all(insights.engine)
     with insights.engine.connect() as db:
         found = db.execute(
             select(MessageRow.sender_id, MessageRow.timestamp, ConversationRow.started_at,
                    ConversationRow.last_event_at, ConversationRow.channel, ConversationRow.ticket_id)
-            .select_from(MessageRow.__table__.outerjoin(ConversationRow,
-                                                        ConversationRow.key == MessageRow.conversation_key))
-            .where(MessageRow.event_id == event_id)
+            .select_from(MessageRow.__table__.join(ConversationRow,
+                                                   ConversationRow.key == MessageRow.conversation_key))
+            .where(MessageRow.event_id == event_id, is_missed())
         ).first()  # fmt: skip
     if found is None:
-        raise UnknownMessage(f"no customer message has the id {event_id!r}")
+        raise UnknownMessage(f"no missed customer message has the id {event_id!r}")
     sender_id, at, started, last, channel, ticket_id = found
-    start, end = (started, last) if started is not None else (at - 3600, at + 3600)
     events = gateway.conversation(sender_id).events
-    events = [e for e in events if start - 1 <= float(e.get("timestamp") or 0) <= end + 1]
-    lines = [line.__dict__ for line in transcript_from_events(events)]
-    return {"event_id": event_id, "sender_id": sender_id, "channel": channel, "ticket_id": ticket_id,
-            "message_at": at, "transcript": lines}  # fmt: skip
+    events = [e for e in events if started - 1 <= float(e.get("timestamp") or 0) <= last + 1]
+    lines = [dict(line.__dict__) for line in transcript_from_events(events)]
+    if not supervisor:
+        for line in lines:
+            line["text"] = mask_contact_details(line["text"])
+            line.pop("agent", None)
+            line["attachments"] = ()
+    return {"event_id": event_id, "customer": sender_id if supervisor else mask_contact_details(sender_id),
+            "channel": channel, "ticket_id": ticket_id if supervisor else None, "message_at": at,
+            "transcript": lines}  # fmt: skip
 
 
-def register(app: Sanic, insights: Insights, gateway: ConversationGateway, run: Run, problem: Problem,
+def register(app: Sanic, insights: Insights, gateway: ConversationGateway, problem: Problem,
              body_of: Callable[[Request], Dict[str, Any]]) -> None:  # fmt: skip
     """Add the pages and their API to the desk's app."""
+    run = InsightRunner()
+
+    def busy(error: Busy) -> HTTPResponse:
+        return problem(429, "busy", str(error), **{"Retry-After": "5"})
 
     for path, name in PAGES.items():
         app.add_route(static_file(STATIC / name, "text/html; charset=utf-8"), path, name=f"page_{name.split('.')[0]}")
@@ -129,7 +204,11 @@ def register(app: Sanic, insights: Insights, gateway: ConversationGateway, run: 
             where = parse_filter(_params(request), insights.analytics, _today(insights.analytics))
         except BadFilter as bad:
             return problem(400, "bad_filter", str(bad))
-        return await run(compute, insights.engine, where, insights.analytics, insights.handoff, time.time())
+        try:
+            return await run(("report", where), compute, insights.engine, where, insights.analytics,
+                             insights.handoff, time.time())  # fmt: skip
+        except Busy as error:
+            return busy(error)
 
     @app.get("/desk/api/reports")
     async def report(request: Request) -> HTTPResponse:
@@ -146,13 +225,14 @@ def register(app: Sanic, insights: Insights, gateway: ConversationGateway, run: 
         return response.text(to_csv(figures), content_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
-    @app.get("/desk/api/reports/options")
-    async def report_options(_: Request) -> HTTPResponse:
-        return response.json(await run(options, insights))
+    async def filter_options(_: Request) -> HTTPResponse:
+        try:
+            return response.json(await run(("options",), options, insights))
+        except Busy as error:
+            return busy(error)
 
-    @app.get("/desk/api/review/options")
-    async def review_options(_: Request) -> HTTPResponse:
-        return response.json(await run(options, insights))
+    app.add_route(filter_options, "/desk/api/reports/options", name="report_options")
+    app.add_route(filter_options, "/desk/api/review/options", name="review_options")
 
     @app.get("/desk/api/review")
     async def review(request: Request) -> HTTPResponse:
@@ -168,14 +248,23 @@ def register(app: Sanic, insights: Insights, gateway: ConversationGateway, run: 
             return problem(400, "bad_filter", f"'limit' must be between 1 and {MAX_GROUPS}")
         if contains is not None and len(contains) > MAX_SEARCH:
             return problem(400, "bad_filter", f"'contains' must be at most {MAX_SEARCH} characters")
-        return response.json(await run(missed_groups, insights.engine, where, limit, contains))
+        try:
+            found = await run(
+                ("review", where, limit, contains), missed_groups, insights.engine, where, limit, contains
+            )
+        except Busy as error:
+            return busy(error)
+        return response.json(without_customer_ids(found))
 
     @app.get("/desk/api/review/messages/<event_id:str>/conversation")
-    async def conversation(_: Request, event_id: str) -> HTTPResponse:
+    async def conversation(request: Request, event_id: str) -> HTTPResponse:
         if not EVENT_ID.match(event_id):
-            return problem(404, "not_found", "no customer message has that id")
+            return problem(404, "not_found", "no missed customer message has that id")
+        supervisor = request.ctx.role is Role.SUPERVISOR
         try:
-            return response.json(await run(message_conversation, insights, gateway, event_id))
+            return response.json(await run(None, message_conversation, insights, gateway, event_id, supervisor))
+        except Busy as error:
+            return busy(error)
         except UnknownMessage as unknown:
             return problem(404, "not_found", str(unknown))
         except GatewayUnavailable:
@@ -192,18 +281,24 @@ def register(app: Sanic, insights: Insights, gateway: ConversationGateway, run: 
         if not EVENT_ID.match(event_id):
             return problem(404, "not_found", "no missed customer message has that id")
         try:
-            stored = await run(label_message, insights.engine, event_id, intent.strip(), request.ctx.agent,
+            stored = await run(None, label_message, insights.engine, event_id, intent.strip(), request.ctx.agent,
                                time.time(), insights.intents)  # fmt: skip
+        except Busy as error:
+            return busy(error)
         except BadLabel as bad:
             return problem(400, "bad_label", str(bad))
         except UnknownMessage as unknown:
             return problem(404, "not_found", str(unknown))
+        run.forget("review")  # the page shows the label at once
         logger.info("review label: %s by %s", intent, request.ctx.agent)
         return response.json(stored)
 
     @app.get("/desk/api/review/suggestions.yml")
     async def suggestions(_: Request) -> HTTPResponse:
-        text = await run(suggestions_yaml, insights.engine, insights.data_dir)
+        try:
+            text = await run(None, suggestions_yaml, insights.engine, insights.data_dir)
+        except Busy as error:
+            return busy(error)
         return response.text(text, content_type="application/x-yaml; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="suggestions.yml"'})  # fmt: skip
 

@@ -60,8 +60,15 @@ def test_each_role_and_a_stranger_get_only_their_part(stack):
     assert codes(agent) == [200, 403, 403, 403, 403]
     assert codes(supervisor) == [200] * 5
     assert codes(designer) == [403, 403, 403, 200, 200]
-    # A designer cannot act on a ticket either, whatever the action.
+    # A designer cannot act on a ticket either, whatever the action; an agent cannot label or read the review.
     assert designer.post(1, "claim").status_code == 403
+    for path in ("/desk/api/reports/options", "/desk/api/review/options", "/desk/api/review/messages/e1/conversation"):
+        assert agent.session.get(f"{stack.desk_url}{path}", timeout=30).status_code == 403, path
+    label = agent.session.post(f"{stack.desk_url}/desk/api/review/messages/e1/label", json={"intent": "greet"},
+                               timeout=30)  # fmt: skip
+    assert label.status_code == 403
+    assert designer.session.get(f"{stack.desk_url}/desk/api/reports/options", timeout=30).status_code == 403
+    assert designer.session.get(f"{stack.desk_url}/desk/api/review/options", timeout=30).status_code == 200
     # A forged token is no session at all.
     forged_token = "bGVlfDk5OTk5OTk5OTl8YWJjfGRlZg=="  # "lee|9999999999|abc|def": the right shape, no signature
     forged = requests.get(f"{stack.desk_url}/desk/api/review", headers={"Authorization": f"Bearer {forged_token}"},
@@ -117,6 +124,8 @@ def test_the_report_is_the_analytics_stores_figures_and_counts_a_new_conversatio
         ({"from": "2020-01-01", "to": "2026-01-01"}, "at most 366 days"),
         ({"channel": "sms' OR 1=1 --"}, "'channel' must be a name"),
         ({"intent": "x" * 65}, "'intent' must be a name"),
+        ({"queue": "caf\u00e9"}, "'queue' must be a name"),
+        ({"to": "9999-12-31"}, "years 1 to 9998"),
     ],
 )
 def test_a_filter_that_cannot_be_read_gets_a_clear_400(stack, params, says):
@@ -137,7 +146,8 @@ def test_review_limits_and_search_are_checked(stack):
 def test_a_designer_labels_a_missed_message_and_it_becomes_a_suggestion(stack, chat, conversation_id, gibberish):
     designer = Desk(stack.desk_url, *DESIGNER)
     message = missed_message(stack, designer, gibberish)
-    assert message["sender_id"] == conversation_id and message["channel"] == "rest" and message["reasons"]
+    assert message["channel"] == "rest" and message["reasons"]
+    assert "sender_id" not in message and "conversation_key" not in message  # a designer needs the words only
 
     # Its conversation, from the tracker: the customer's message and what the bot answered.
     url = f"{stack.desk_url}/desk/api/review/messages/{message['event_id']}"
@@ -145,6 +155,7 @@ def test_a_designer_labels_a_missed_message_and_it_becomes_a_suggestion(stack, c
     said = [line for line in conversation["transcript"] if gibberish in line["text"]]
     assert said and said[0]["sender"] == "customer"
     assert conversation["transcript"][-1]["sender"] == "bot"
+    assert conversation["customer"] == conversation_id and conversation["ticket_id"] is None
 
     # Labels that cannot be training data are refused and store nothing.
     for bad in ("nlu_fallback", "EXTERNAL_handback", "no_such_intent"):
@@ -194,10 +205,14 @@ def test_a_missed_message_opens_its_conversation_whatever_the_ids_shape(stack, s
     reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", headers=stack.rest_headers, timeout=30,
                           json={"sender": sender, "message": f"blorptang vexillum {word} quonk"})  # fmt: skip
     assert reply.status_code == 200, reply.text
-    designer = Desk(stack.desk_url, *DESIGNER)
+    designer, supervisor = Desk(stack.desk_url, *DESIGNER), Desk(stack.desk_url, *SUPERVISOR)
     message = missed_message(stack, designer, word)
-    assert message["sender_id"] == sender
     url = f"{stack.desk_url}/desk/api/review/messages/{message['event_id']}/conversation"
-    conversation = designer.session.get(url, timeout=30).json()
-    assert conversation["sender_id"] == sender
-    assert [line["sender"] for line in conversation["transcript"] if word in line["text"]] == ["customer"]
+    seen = supervisor.session.get(url, timeout=30).json()
+    assert seen["customer"] == sender
+    assert [line["sender"] for line in seen["transcript"] if word in line["text"]] == ["customer"]
+    # A designer sees the same conversation with the customer's phone or address masked.
+    masked = designer.session.get(url, timeout=30)
+    assert [line["sender"] for line in masked.json()["transcript"] if word in line["text"]] == ["customer"]
+    if shape in ("+15552014477", "anna.b@example.com"):
+        assert "5552014477" not in masked.text and "anna.b@" not in masked.text

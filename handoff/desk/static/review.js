@@ -44,7 +44,7 @@ async function openConversation(row) {
   $("conversation-body").innerHTML = `<p class="muted">Loading…</p>`;
   try {
     const c = await api(`/desk/api/review/messages/${encodeURIComponent(row.dataset.event)}/conversation`);
-    $("conversation-body").innerHTML = `<h2>${esc(c.channel || "")} · ${esc(c.sender_id)}</h2>` +
+    $("conversation-body").innerHTML = `<h2>${esc(c.channel || "")} · ${esc(c.customer)}</h2>` +
       (c.ticket_id ? `<p class="muted">Handed off: ticket #${c.ticket_id}</p>` : "") +
       c.transcript.map(l => `<div class="line ${esc(l.sender)}${Math.abs((l.timestamp || 0) - c.message_at) < 0.001 && l.sender === "customer" ? " this" : ""}">${esc(l.text)}
         ${l.sender === "customer" && l.intent ? `<div class="intent">${esc(l.intent)} ${Number(l.confidence ?? 0).toFixed(2)}</div>` : ""}</div>`).join("");
