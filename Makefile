@@ -123,14 +123,14 @@ report: $(INSTALLED) ## Support-load report (Markdown, PNG charts, JSON, CSV) in
 		--out results/report
 
 lint: $(INSTALLED) ## ruff
-	$(PY) -m ruff check analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff check analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins mailcatcher
 
 format: $(INSTALLED) ## Format and fix with ruff
-	$(PY) -m ruff format analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
-	$(PY) -m ruff check --fix analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins
+	$(PY) -m ruff format analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins mailcatcher
+	$(PY) -m ruff check --fix analytics bot actions tests bench handoff reference_service privacy storage rasa_sdk_plugins mailcatcher
 
 typecheck: $(INSTALLED) ## mypy on the backend boundary, the reference service, privacy rules, the hand-off, the channels and the Rasa layer
-	$(PY) -m mypy analytics actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/rasa_guard.py bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
+	$(PY) -m mypy analytics mailcatcher actions/backends actions/limits reference_service privacy handoff storage bot/channels bot/rasa_patches bot/rasa_guard.py bot/stores bot/brokers bot/policies bot/endpoint_classes.py bot/rasa_cli.py bench
 
 lock: ## Re-pin requirements.lock from the current virtualenv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^support-triage' > requirements.lock

@@ -198,6 +198,11 @@ class StackConfig:
     reference_database: str = f"sqlite:///{ROOT / 'var' / 'reference.db'}"
     desk_port: int = 5300
     analytics_port: int = 5400
+    # The local mail server (mailcatcher) the e-mail channel sends to when no SMTP server is configured: its
+    # SMTP and web ports, or None to run without it (the e-mail channel then answers 503 until EMAIL_FROM is set).
+    mail_smtp_port: int | None = None
+    mail_http_port: int | None = None
+    mail_database: str = f"sqlite:///{ROOT / 'var' / 'mail.db'}"
     handoff_database: str = f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
     # Failed proofs and e-mails sent, shared by every action-server worker (production: Redis).
     limits_database: str = f"sqlite:///{ROOT / 'var' / 'limits.db'}"
@@ -222,6 +227,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.services: Dict[str, Service] = {}
+        self.local_mail = False
 
     @property
     def rasa_url(self) -> str:
@@ -272,6 +278,9 @@ class Stack:
             secrets_env.update(REFERENCE_API_TOKEN=reference_token, ORDERS_API_TOKEN=reference_token,
                                BILLING_API_TOKEN=reference_token)  # fmt: skip
         cfg.env = {**secrets_env, **cfg.env}
+        self.local_mail = self.runs_local_mail()  # decided before the e-mail settings it adds name an SMTP host
+        if self.local_mail:
+            cfg.env = {**self._local_mail_env(), **cfg.env}
         if cfg.profile == "production":
             self._apply_production_profile()
         else:
@@ -301,6 +310,8 @@ class Stack:
             "desk", desk_command, f"{self.desk_url}/health", cfg.log_dir, {"RASA_URL": self.rasa_url, **cfg.env}
         )
         self.services["analytics"] = self._analytics_service()
+        if self.local_mail:
+            self.services["mail"] = self._mail_service()
         deadline = time.monotonic() + cfg.startup_timeout
         try:
             for service in self.services.values():
@@ -311,6 +322,44 @@ class Stack:
             self.stop()
             raise
         return self
+
+    @property
+    def mail_url(self) -> str | None:
+        """The local mail server's page, with its token; None when it does not run."""
+        if not self.local_mail:
+            return None
+        return f"http://{self.config.host}:{self.config.mail_http_port}/?token={self.config.env['MAILCATCHER_TOKEN']}"
+
+    def runs_local_mail(self) -> bool:
+        """Embedded, with ports for it, and no SMTP server of the operator's own (EMAIL_SMTP_HOST)."""
+        cfg = self.config
+        return (
+            cfg.mail_smtp_port is not None
+            and cfg.mail_http_port is not None
+            and not (self.environment.get("EMAIL_SMTP_HOST") or cfg.profile == "production")
+        )
+
+    def _local_mail_env(self) -> Dict[str, str]:
+        """The e-mail channel pointed at the local mail server: a newcomer sees real e-mails with no setup."""
+        environment = self.environment
+        return {
+            "EMAIL_FROM": environment.get("EMAIL_FROM") or "Shop Support <support@shop.example>",
+            "EMAIL_SMTP_HOST": self.config.host,
+            "EMAIL_SMTP_PORT": str(self.config.mail_smtp_port),
+            "EMAIL_SMTP_SECURITY": "none",  # loopback only (bot/channels/email_settings.py refuses it elsewhere)
+            "EMAIL_WEBHOOK_SIGNING_KEY": environment.get("EMAIL_WEBHOOK_SIGNING_KEY") or secrets.token_hex(24),
+            "EMAIL_PUBLIC_URL": environment.get("EMAIL_PUBLIC_URL") or self.rasa_url,
+            "MAILCATCHER_TOKEN": environment.get("MAILCATCHER_TOKEN") or secrets.token_hex(16),
+        }
+
+    def _mail_service(self) -> Service:
+        from mailcatcher.server import command, health_url
+
+        cfg = self.config
+        assert cfg.mail_smtp_port is not None and cfg.mail_http_port is not None
+        return Service("mail", command(cfg.host, cfg.mail_smtp_port, cfg.mail_http_port, cfg.mail_database),
+                       health_url(cfg.host, cfg.mail_http_port), cfg.log_dir,
+                       {"MAILCATCHER_TOKEN": cfg.env["MAILCATCHER_TOKEN"]})  # fmt: skip
 
     def _analytics_service(self) -> Service:
         """What keeps the analytics store up to date (docs/analytics.md): production, a consumer of the RabbitMQ
@@ -364,6 +413,8 @@ def parse_config(argv: List[str] | None = None) -> StackConfig:
     parser.add_argument("--reference-port", type=int, default=int(os.environ.get("REFERENCE_PORT", 5100)))
     parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 5300)))
     parser.add_argument("--analytics-port", type=int, default=int(os.environ.get("ANALYTICS_PORT", 5400)))
+    parser.add_argument("--mail-smtp-port", type=int, default=int(os.environ.get("MAIL_SMTP_PORT", 2525)))
+    parser.add_argument("--mail-http-port", type=int, default=int(os.environ.get("MAIL_HTTP_PORT", 5500)))
     parser.add_argument("--profile", choices=PROFILES, default=os.environ.get("PROFILE") or "embedded")
     parser.add_argument("--rasa-workers", type=int, default=int(os.environ.get("RASA_WORKERS", 1)),
                         help="Rasa server processes on the one port (production profile only)")  # fmt: skip
@@ -373,6 +424,7 @@ def parse_config(argv: List[str] | None = None) -> StackConfig:
     return StackConfig(
         rasa_port=args.rasa_port, actions_port=args.actions_port, reference_port=args.reference_port,
         desk_port=args.desk_port, analytics_port=args.analytics_port, profile=args.profile,
+        mail_smtp_port=args.mail_smtp_port, mail_http_port=args.mail_http_port,
         rasa_workers=args.rasa_workers,
         action_workers=args.action_workers,
     )  # fmt: skip
@@ -399,6 +451,7 @@ def main(argv: List[str] | None = None) -> int:
         f"{name} / {password.removesuffix(':supervisor').removesuffix(':agent')}"
         for name, _, password in (entry.partition(":") for entry in env["DESK_AGENTS"].split(","))
     )
+    mail = stack.mail_url or "sent through your SMTP server (EMAIL_SMTP_HOST)"
     print(
         f"\nThe bot is ready.\n"
         f"  Talk to it:   curl -s {stack.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
@@ -407,6 +460,7 @@ def main(argv: List[str] | None = None) -> int:
         f"  Web chat:     {stack.rasa_url}/chat\n"
         f"  Agent desk:   {stack.desk_url}/desk  (sign in: {agents})\n"
         f"  Reports:      {stack.desk_url}/desk/reports  (supervisors; `make report` writes them to results/)\n"
+        f"  E-mail:       {mail}  (what the bot e-mails; docs/email.md)\n"
         f"  HTTP API:     on, behind the token in RASA_AUTH_TOKEN ({token_source})\n"
         f"  Backends:     orders {env.get('ORDERS_API_URL')}, billing {env.get('BILLING_API_URL')}\n"
         f"  Logs:         {stack.config.log_dir}/<service>.log\n"

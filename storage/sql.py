@@ -49,3 +49,18 @@ class SqlStore:
     def _session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+
+def widen_columns(engine: Engine, table: str, lengths: dict[str, int]) -> None:
+    """Columns created shorter by an earlier version made as long as the models now declare. PostgreSQL
+    enforces ``VARCHAR(n)`` (widening is a catalogue change, no rewrite); SQLite ignores lengths."""
+    if engine.dialect.name != "postgresql":
+        return
+    from sqlalchemy import inspect, text
+
+    columns = {c["name"]: c["type"] for c in inspect(engine).get_columns(table)}
+    with engine.begin() as connection:
+        for name, length in lengths.items():
+            current = getattr(columns.get(name), "length", None)
+            if current is not None and current < length:
+                connection.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN "{name}" TYPE VARCHAR({int(length)})'))

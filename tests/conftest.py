@@ -51,6 +51,8 @@ TWILIO = {
     "SMS_PUBLIC_URL": "https://bot.example.com",
 }
 RBM_CLIENT_TOKEN = "rbm-client-token-for-tests"
+EMAIL_SIGNING_KEY = "key-email-webhook-for-tests"
+MAIL_TOKEN = "mailcatcher-token-for-tests"
 RBM_AGENT_ID = "support-bot-agent"
 
 
@@ -119,6 +121,9 @@ def stack(
         reference_database=f"sqlite:///{workdir / 'reference.db'}",
         desk_port=free_port(),
         analytics_port=free_port(),
+        mail_smtp_port=free_port(),
+        mail_http_port=free_port(),
+        mail_database=f"sqlite:///{workdir / 'mail.db'}",
         handoff_database=f"sqlite:///{workdir / 'handoff.db'}",
         limits_database=f"sqlite:///{workdir / 'limits.db'}",
         log_dir=workdir / "log",
@@ -144,6 +149,11 @@ def stack(
             "RBM_SERVICE_ACCOUNT_FILE": str(service_account_file(workdir, rbm)),
             "RBM_API_BASE": rbm.url,
             "RBM_AGENT_ID": RBM_AGENT_ID,
+            # E-mail through the local mail server the launcher starts (mailcatcher), as `make run` does.
+            "EMAIL_WEBHOOK_SIGNING_KEY": EMAIL_SIGNING_KEY,
+            "EMAIL_PUBLIC_URL": "https://bot.example.com",
+            "EMAIL_TRUSTED_AUTHSERV_ID": "mx.shop.example",
+            "MAILCATCHER_TOKEN": MAIL_TOKEN,
         },
     )
     with Stack(config) as running:

@@ -38,6 +38,8 @@ CHANNELS: Dict[str, Capabilities] = {
     "socketio": Capabilities("Web chat", "native", False, True, None, "push", False),
     "sms": Capabilities("SMS", "numbered", False, True, SMS_MAX_CHARS, "push", True),
     "rcs": Capabilities("RCS", "native", True, True, RCS_MAX_CHARS, "push", True),
+    # One e-mail per turn; buttons as a numbered list (a number or words in reply), cards as text and a link.
+    "email": Capabilities("E-mail", "numbered", False, True, None, "push", True),
 }
 
 UNKNOWN = Capabilities("Other", "native", False, False, None, "poll", False)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
 
 from storage.queue import claim_heads, settle
-from storage.sql import SqlStore
+from storage.sql import SqlStore, widen_columns
 
 Base: Any = declarative_base()
 
@@ -40,8 +40,8 @@ class OutboxRow(Base):
     seq = Column(Integer, primary_key=True, autoincrement=True)  # the order messages were said in
     id = Column(String(36), nullable=False, unique=True)  # a UUID: RBM's messageId, so a resend is ignored
     key = Column(String(255), unique=True)
-    channel = Column(String(16), nullable=False)  # "sms" or "rcs"; an RCS message that falls back becomes "sms"
-    recipient = Column(String(64), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)  # "sms", "rcs" (falling back to "sms") or "email"
+    recipient = Column(String(255), nullable=False, index=True)  # a phone, or an e-mail address (RFC 5321: 254)
     kind = Column(String(16), nullable=False)  # "bot" (segment budget applies), "agent", "system"
     message = Column(Text, nullable=False)  # the bot message as Rasa gives it (text, buttons, image, custom)
     status = Column(String(16), nullable=False, index=True)
@@ -94,6 +94,7 @@ def _outbound(row: OutboxRow, lease: str = "") -> Outbound:
 class Outbox(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(url, Base.metadata)
+        widen_columns(self.engine, OutboxRow.__tablename__, {"recipient": 255})  # 64 before e-mail
 
     def enqueue(
         self, channel: str, recipient: str, message: Dict[str, Any], kind: str = "bot", key: str | None = None

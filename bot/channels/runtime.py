@@ -1,7 +1,7 @@
 """The channel state one Rasa process shares: its stores, its providers' senders and its delivery worker.
 
 Built on first use from the environment (docs/channels.md lists the variables), once per process. The worker
-starts with the first channel blueprint whose server starts (SMS or RCS), so a process without either never
+starts with the first channel blueprint whose server starts (SMS, RCS or e-mail), so a process without either never
 polls the queue.
 """
 
@@ -12,6 +12,9 @@ import functools
 from typing import Dict
 
 from bot.channels.delivery import DeliveryWorker, QueuedOutput, Sender
+from bot.channels.email_sender import EmailSender, SmtpClient
+from bot.channels.email_settings import EmailSettings, email_settings
+from bot.channels.email_store import EmailStore
 from bot.channels.outbox import Outbox
 from bot.channels.rbm_api import RbmClient, RbmConfig
 from bot.channels.rcs_sender import RcsSender
@@ -41,6 +44,15 @@ def rbm_config() -> RbmConfig | None:
     return RbmConfig.from_env()
 
 
+def email_config() -> EmailSettings | None:
+    return email_settings()
+
+
+@functools.lru_cache(maxsize=1)
+def email_store() -> EmailStore:
+    return EmailStore(settings().database_url)
+
+
 @functools.lru_cache(maxsize=1)
 def delivery_worker() -> DeliveryWorker:
     senders: Dict[str, Sender] = {}
@@ -49,6 +61,9 @@ def delivery_worker() -> DeliveryWorker:
         senders["sms"] = SmsSender(TwilioClient(sms), channel_store(), settings())
     if rcs is not None:
         senders["rcs"] = RcsSender(RbmClient(rcs), channel_store(), settings())
+    mail = email_config()
+    if mail is not None:
+        senders["email"] = EmailSender(SmtpClient(mail), channel_store(), email_store(), mail)
     return DeliveryWorker(outbox(), senders, settings())
 
 

@@ -13,15 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
 
 from bot.channels.receipts import normalise, rank
-from storage.sql import SqlStore
+from storage.sql import SqlStore, widen_columns
 
 Base: Any = declarative_base()
 
 
 class Consent(Base):
     __tablename__ = "channel_consent"
-    channel = Column(String(16), primary_key=True)  # "sms", "rcs"
-    address = Column(String(64), primary_key=True)  # the E.164 phone
+    channel = Column(String(16), primary_key=True)  # "sms", "rcs", "email"
+    address = Column(String(255), primary_key=True)  # the E.164 phone, or the e-mail address
     # "all": nothing at all may be sent (SMS STOP); "marketing": nothing the customer did not ask for
     # (RCS UNSUBSCRIBE: "no further non-essential messages"). Replies to the customer's own messages are service.
     scope = Column(String(16), primary_key=True)
@@ -40,7 +40,7 @@ class Seen(Base):
 
 class OfferedChoices(Base):
     __tablename__ = "sms_offered_choices"
-    phone = Column(String(32), primary_key=True)
+    phone = Column(String(255), primary_key=True)  # or the e-mail address the choices went to
     choices = Column(Text, nullable=False)
 
 
@@ -65,6 +65,8 @@ class Receipt(Base):
 class ChannelStore(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(url, Base.metadata)
+        widen_columns(self.engine, Consent.__tablename__, {"address": 255})  # 64 and 32 before e-mail
+        widen_columns(self.engine, OfferedChoices.__tablename__, {"phone": 255})
         self._carry_over_sms_consent()
 
     def _carry_over_sms_consent(self) -> None:
