@@ -63,8 +63,18 @@ def channel_identity(input_channel: str | None, sender_id: str) -> Contact | Non
     return Contact("phone", number) if number else None
 
 
+def email_identity(sender_id: str, metadata: dict | None) -> Contact | None:
+    """An e-mail sender's address proves ownership only when our receiving server vouched for it (DMARC
+    passed: bot/channels/email_parse.py sets ``sender_proven``); a From header alone is anyone's to write."""
+    proven = ((metadata or {}).get("email") or {}).get("sender_proven") is True
+    return Contact("email", sender_id.strip().lower()) if proven and "@" in sender_id else None
+
+
 def tracker_identity(tracker: Tracker) -> Contact | None:
-    return channel_identity(tracker.get_latest_input_channel(), tracker.sender_id or "")
+    channel = tracker.get_latest_input_channel()
+    if channel == "email":
+        return email_identity(tracker.sender_id or "", (tracker.latest_message or {}).get("metadata"))
+    return channel_identity(channel, tracker.sender_id or "")
 
 
 def sender_key(tracker: Tracker) -> str:

@@ -188,3 +188,17 @@ def test_addresses_of_every_shape_get_their_answer(stack, address):
     assert send(stack, raw).status_code == 200
     [answer] = mails_to(stack, address.lower())
     assert answer["problems"] == [] and answer["rcpt_to"] == [address.lower()]
+
+
+@pytest.mark.parametrize("sender, order, vouched", [("tom.okafor@example.org", "10042", True),
+                                                   ("maria.keller@example.com", "10023", False)])  # fmt: skip
+def test_the_senders_address_proves_an_order_only_when_our_server_vouched_for_it(stack, sender, order, vouched):
+    """Order 10042 is Tom's and 10023 Maria's, each at the address on file (seeds/demo.yml). Where DMARC passed
+    at our receiving server the address is proof, as an SMS sender's number is; without it, anyone could have
+    written that From header, so the bot asks for proof as it would anyone."""
+    raw, _ = customer_email(sender, f"Where is my order {order}?", subject=f"Order {order}", dmarc_pass=vouched)
+    assert send(stack, raw).status_code == 200
+    answer = " ".join(mails_to(stack, sender)[-1]["text"].lower().split())
+    told = "expects to deliver" in answer or "delivered" in answer or "on its way" in answer
+    assert told is vouched, answer
+    assert ("email address or phone number" in answer or "phone number" in answer) is not vouched, answer
