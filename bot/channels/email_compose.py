@@ -156,3 +156,31 @@ def compose(body: Mapping[str, Any], recipient: str, kind: str, thread: Thread, 
             filename=str(attachment.get("filename") or "file"),
         )
     return Composed(message, message_id, choices)
+
+
+_BUTTONS = [{"title": "Track it", "payload": "/track"}, {"title": "Talk to a person", "payload": "/human"}]
+_CARD = {"rich_card": {"title": "Order 10042", "url": "https://example.com/t"}}
+SAMPLE = {"messages": [{"text": "Your order 10042 is on its way.\nIt arrives Friday.", "buttons": _BUTTONS},
+                       {"custom": _CARD, "image": "https://example.com/p.png"}]}  # fmt: skip
+
+
+TEMPLATE_FILES = ("message.txt.j2", "message.html.j2")
+
+
+def template_problems(templates: Path = TEMPLATES) -> List[str]:
+    """What stops the e-mail templates from rendering (``make validate``): a syntax error, a variable that does
+    not exist, a missing file. Each is rendered as a bot answer, an agent's reply and a notification use it."""
+    from jinja2 import TemplateError
+
+    parts, _ = parts_of(messages_of(SAMPLE))
+    problems = set()
+    for name in TEMPLATE_FILES:
+        for kind, link in (("bot", None), ("agent", None), ("system", "https://example.com/unsubscribe")):
+            variables = {"parts": parts, "kind": kind, "agent": "Sam", "brand": "Support", "subject": "Re: Hi",
+                         "unsubscribe_url": link}  # fmt: skip
+            try:
+                _templates(str(templates)).get_template(name).render(**variables)
+            except (TemplateError, OSError) as error:
+                line = getattr(error, "lineno", None)
+                problems.add(f"{templates / name}{f':{line}' if line else ''}: {type(error).__name__}: {error}")
+    return sorted(problems)

@@ -14,6 +14,7 @@ other warning fails, and so do these project checks:
 - ``review/suggestions.yml`` (labelled customer messages waiting to be merged into ``data/``), while it
   exists, reads as Rasa NLU data, names only the domain's intents and neither repeats nor contradicts an
   example in ``data/`` (``REVIEW_SUGGESTIONS`` points at another file);
+- the e-mail templates (``templates/email``) render for a bot answer, an agent's reply and a notification;
 - the responses, actions and intents ``analytics/config.yml`` counts by name exist in ``domain.yml`` (a renamed
   one would silently stop being counted; ``ANALYTICS_CONFIG`` points at another file).
 """
@@ -32,6 +33,7 @@ import yaml
 from analytics.review import check_suggestions, known_intents
 from analytics.settings import domain_problems
 from analytics.settings import settings as analytics_settings
+from bot.channels.email_compose import template_problems
 
 # Rasa 3.x prints this on every domain load, whatever the domain says.
 RASA_ALWAYS_WARNS = "Slot auto-fill has been removed in 3.0"
@@ -168,6 +170,7 @@ def main() -> int:
         Path(os.environ.get("REVIEW_SUGGESTIONS") or SUGGESTIONS), Path("domain.yml"), Path("data")
     )
     problems += domain_problems(analytics_settings(), domain)
+    problems += template_problems(Path(os.environ.get("EMAIL_TEMPLATES") or "templates/email").resolve())
     for problem in problems:
         print(f"  - {problem}")
     if not rasa_ok or problems:
