@@ -3,10 +3,12 @@ share it (HANDOFF_DATABASE_URL). The figures themselves are computed in analytic
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from itertools import starmap
+from typing import Any, Dict, List, Tuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import aliased
 
 from analytics.metrics import ConversationFact, Facts, FormStepFact, ReportFilter, TicketFact
 from analytics.tables import Base as AnalyticsBase
@@ -15,14 +17,14 @@ from handoff.tables import Base as HandoffBase
 from handoff.tables import MessageRow as HandoffMessageRow
 from handoff.tables import TicketEventRow, TicketRow
 
-CHUNK = 500
 OPEN_STATUSES = ("pending", "assigned")
+# In ConversationFact's field order, with its flags worked out by the database: a row becomes a fact directly.
 CONVERSATION_COLUMNS = (
     ConversationRow.key, ConversationRow.started_at, ConversationRow.last_event_at, ConversationRow.channel,
     ConversationRow.customer_key, ConversationRow.first_intent, ConversationRow.customer_messages,
-    ConversationRow.fallbacks, ConversationRow.handed_off, ConversationRow.handoff_reason,
-    ConversationRow.handoff_queue, ConversationRow.ticket_id, ConversationRow.completed, ConversationRow.tasks_failed,
-    ConversationRow.open_form,
+    ConversationRow.fallbacks, ConversationRow.handed_off != 0, ConversationRow.handoff_reason,
+    ConversationRow.handoff_queue, ConversationRow.ticket_id, ConversationRow.completed != 0,
+    func.coalesce(ConversationRow.tasks_failed, "").not_in(("", "[]")), ConversationRow.open_form,
 )  # fmt: skip
 
 
@@ -32,42 +34,41 @@ def ensure_tables(engine: Engine) -> None:
     HandoffBase.metadata.create_all(engine)
 
 
-def _conversation(row: Sequence[Any]) -> ConversationFact:
-    return ConversationFact(
-        key=row[0], started_at=row[1], last_event_at=row[2], channel=row[3], customer_key=row[4],
-        first_intent=row[5], customer_messages=row[6], fallbacks=row[7], handed_off=bool(row[8]),
-        handoff_reason=row[9], handoff_queue=row[10], ticket_id=row[11], completed=bool(row[12]),
-        failed=row[13] not in (None, "", "[]"), open_form=row[14],
-    )  # fmt: skip
+def _filters(where: ReportFilter, table: Any = ConversationRow) -> List[Tuple[Any, str]]:
+    named = ((table.channel, where.channel), (table.first_intent, where.intent), (table.handoff_queue, where.queue))
+    return [(column, value) for column, value in named if value]
 
 
-def _matches(where: ReportFilter) -> List[Any]:
-    conditions = [ConversationRow.customer_messages > 0]
-    if where.channel:
-        conditions.append(ConversationRow.channel == where.channel)
-    if where.intent:
-        conditions.append(ConversationRow.first_intent == where.intent)
-    if where.queue:
-        conditions.append(ConversationRow.handoff_queue == where.queue)
-    return conditions
+def _matches(where: ReportFilter, table: Any = ConversationRow) -> List[Any]:
+    """The period's conversations the filter keeps."""
+    return [table.started_at >= where.start, table.started_at < where.end, table.customer_messages > 0,
+            *(column == value for column, value in _filters(where, table))]  # fmt: skip
+
+
+def _not_matched(where: ReportFilter) -> Any:
+    """The conversations ``_matches`` leaves out, of those with a customer message (a missing channel, intent or
+    queue is left out too: hence IS DISTINCT FROM, not !=)."""
+    return or_(ConversationRow.started_at < where.start, ConversationRow.started_at >= where.end,
+               *(column.is_distinct_from(value) for column, value in _filters(where)))  # fmt: skip
 
 
 def read_facts(engine: Engine, where: ReportFilter, later_seconds: float) -> Facts:
-    """The period's conversations (filtered), the same customers' later conversations on any channel up to
-    ``later_seconds`` after the period (repeat contact), their form steps, and the period's tickets."""
+    """The period's conversations (filtered); the same customers' other conversations on any channel from the
+    period's start up to ``later_seconds`` after its end (repeat contact: together with the period's, every
+    conversation of theirs in that span); their form steps, and the period's tickets."""
     with engine.connect() as db:
-        in_period = and_(ConversationRow.started_at >= where.start, ConversationRow.started_at < where.end)
-        conversations = [
-            _conversation(r)
-            for r in db.execute(
-                select(*CONVERSATION_COLUMNS).where(in_period, *_matches(where)).order_by(ConversationRow.started_at)
-            )
-        ]
-        later = [_conversation(r) for r in db.execute(
-            select(*CONVERSATION_COLUMNS).where(
-                ConversationRow.started_at >= where.start, ConversationRow.started_at < where.end + later_seconds,
-                ConversationRow.customer_messages > 0,
-            ))]  # fmt: skip
+        matching = select(*CONVERSATION_COLUMNS).where(*_matches(where))
+        conversations = list(starmap(ConversationFact, db.execute(matching).all()))
+        in_period = aliased(ConversationRow)
+        a_customer_of_the_period = (
+            select(in_period.key)
+            .where(in_period.customer_key == ConversationRow.customer_key, *_matches(where, in_period))
+            .exists()
+        )
+        later = list(starmap(ConversationFact, db.execute(select(*CONVERSATION_COLUMNS).where(
+            ConversationRow.started_at >= where.start, ConversationRow.started_at < where.end + later_seconds,
+            ConversationRow.customer_messages > 0, _not_matched(where), a_customer_of_the_period,
+        )).all()))  # fmt: skip
         steps = _steps(db, where)
         ticket_ids = None
         if where.intent:  # tickets have no intent of their own: those of the matching conversations
@@ -81,55 +82,46 @@ def read_facts(engine: Engine, where: ReportFilter, later_seconds: float) -> Fac
 def _steps(db: Connection, where: ReportFilter) -> List[FormStepFact]:
     query = (
         select(FormQuestionRow.conversation_key, FormQuestionRow.visit, FormQuestionRow.form, FormQuestionRow.position,
-               FormQuestionRow.question, FormQuestionRow.outcome, FormQuestionRow.last)
+               FormQuestionRow.question, FormQuestionRow.outcome, FormQuestionRow.last != 0)
         .join(ConversationRow, ConversationRow.key == FormQuestionRow.conversation_key)
-        .where(ConversationRow.started_at >= where.start, ConversationRow.started_at < where.end, *_matches(where))
+        .where(*_matches(where))
     )  # fmt: skip
-    return [FormStepFact(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in db.execute(query)]
+    return list(starmap(FormStepFact, db.execute(query).all()))
 
 
 def _tickets(db: Connection, where: ReportFilter, ids: set | None, open_only: bool = False) -> List[TicketFact]:
-    query = select(TicketRow.id, TicketRow.queue, TicketRow.reason, TicketRow.channel, TicketRow.status,
-                   TicketRow.created_at, TicketRow.satisfaction)  # fmt: skip
-    if open_only:
-        query = query.where(TicketRow.status.in_(OPEN_STATUSES))
-    else:
-        query = query.where(TicketRow.created_at >= where.start, TicketRow.created_at < where.end)
+    """The tickets opened in the period (or, ``open_only``, those open now) on the filter's channel and queue,
+    with their first agent reply, first claim and close."""
+    conditions = [TicketRow.status.in_(OPEN_STATUSES)] if open_only else [
+        TicketRow.created_at >= where.start, TicketRow.created_at < where.end]  # fmt: skip
     if where.channel:
-        query = query.where(TicketRow.channel == where.channel)
+        conditions.append(TicketRow.channel == where.channel)
     if where.queue:
-        query = query.where(TicketRow.queue == where.queue)
-    rows = [r for r in db.execute(query) if ids is None or r[0] in ids]
-    replies: Dict[int, tuple] = {}
+        conditions.append(TicketRow.queue == where.queue)
+    rows = [r for r in db.execute(
+        select(TicketRow.id, TicketRow.queue, TicketRow.reason, TicketRow.channel, TicketRow.status,
+               TicketRow.created_at, TicketRow.satisfaction).where(*conditions)
+    ).all() if ids is None or r[0] in ids]  # fmt: skip
+    selected = select(TicketRow.id).where(*conditions).scalar_subquery()
+    replies: Dict[int, Tuple[float, str]] = {}  # the earliest reply (the first stored, of replies as early)
+    for ticket_id, at, author in db.execute(
+        select(HandoffMessageRow.ticket_id, HandoffMessageRow.created_at, HandoffMessageRow.author)
+        .where(HandoffMessageRow.ticket_id.in_(selected), HandoffMessageRow.kind == "reply")
+        .order_by(HandoffMessageRow.created_at, HandoffMessageRow.id)
+    ).all():  # fmt: skip
+        replies.setdefault(ticket_id, (at, author))
     claims: Dict[int, float] = {}
-    closes: Dict[int, tuple] = {}
-    keys = [r[0] for r in rows]
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        first = (
-            select(HandoffMessageRow.ticket_id, func.min(HandoffMessageRow.created_at))
-            .where(HandoffMessageRow.ticket_id.in_(chunk), HandoffMessageRow.kind == "reply")
-            .group_by(HandoffMessageRow.ticket_id)
-        )
-        times = dict(db.execute(first).all())
-        authors = db.execute(
-            select(HandoffMessageRow.ticket_id, HandoffMessageRow.created_at, HandoffMessageRow.author).where(
-                HandoffMessageRow.ticket_id.in_(list(times)), HandoffMessageRow.kind == "reply"
-            )
-        )
-        for ticket_id, at, author in authors:
-            if at == times[ticket_id] and ticket_id not in replies:
-                replies[ticket_id] = (at, author)
-        events = db.execute(
-            select(TicketEventRow.ticket_id, TicketEventRow.kind, TicketEventRow.agent, TicketEventRow.at)
-            .where(TicketEventRow.ticket_id.in_(chunk), TicketEventRow.kind.in_(("assigned", "resolved", "returned")))
-            .order_by(TicketEventRow.at, TicketEventRow.id)
-        )
-        for ticket_id, kind, agent, at in events:
-            if kind == "assigned":
-                claims.setdefault(ticket_id, at)
-            else:
-                closes.setdefault(ticket_id, (at, kind, agent))
+    closes: Dict[int, Tuple[float, str, str]] = {}
+    for ticket_id, kind, agent, at in db.execute(
+        select(TicketEventRow.ticket_id, TicketEventRow.kind, TicketEventRow.agent, TicketEventRow.at)
+        .where(TicketEventRow.ticket_id.in_(selected), TicketEventRow.kind.in_(("assigned", "resolved", "returned")))
+        .order_by(TicketEventRow.at, TicketEventRow.id)
+    ).all():  # fmt: skip
+        if kind == "assigned":
+            claims.setdefault(ticket_id, at)
+        else:
+            closes.setdefault(ticket_id, (at, kind, agent))
+    no_reply, no_close = (None, None), (None, None, None)
     return [
         TicketFact(
             id=r[0],
@@ -138,12 +130,12 @@ def _tickets(db: Connection, where: ReportFilter, ids: set | None, open_only: bo
             channel=r[3],
             status=r[4],
             created_at=r[5],
-            first_reply_at=replies.get(r[0], (None, None))[0],
-            first_reply_by=replies.get(r[0], (None, None))[1],
+            first_reply_at=replies.get(r[0], no_reply)[0],
+            first_reply_by=replies.get(r[0], no_reply)[1],
             claimed_at=claims.get(r[0]),
-            closed_at=closes.get(r[0], (None,))[0],
-            closed_as=closes.get(r[0], (None, None))[1],
-            closed_by=closes.get(r[0], (None, None, None))[2],
+            closed_at=closes.get(r[0], no_close)[0],
+            closed_as=closes.get(r[0], no_close)[1],
+            closed_by=closes.get(r[0], no_close)[2],
             satisfaction=r[6],
         )  # fmt: skip
         for r in rows

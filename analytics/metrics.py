@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from analytics.settings import AnalyticsSettings
@@ -46,7 +46,9 @@ class ReportFilter:
         }
 
 
-@dataclass(frozen=True)
+# Facts are slotted, not frozen: a report builds 10^5 of them, and a frozen dataclass's __init__ (a call to
+# object.__setattr__ per field) took a third of the read. Nothing changes a fact once it is read.
+@dataclass(slots=True)
 class ConversationFact:
     key: str
     started_at: float
@@ -65,7 +67,7 @@ class ConversationFact:
     open_form: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FormStepFact:
     conversation_key: str
     visit: int
@@ -76,7 +78,7 @@ class FormStepFact:
     last: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TicketFact:
     id: int
     queue: str
@@ -114,18 +116,32 @@ def share(count: int, denominator: int, **extra: Any) -> Dict[str, Any]:
     return {"count": count, "denominator": denominator, "rate": rate(count, denominator), **extra}
 
 
+class Tally:
+    """Per key: a total and how many of it were hits; ``rows()`` are the groups a report lists, largest first."""
+
+    def __init__(self) -> None:
+        self.totals: Counter[str] = Counter()
+        self.hits: Counter[str] = Counter()
+
+    def add(self, key: str | None, hits: int = 1, total: int = 1) -> None:
+        name = key or UNKNOWN
+        self.totals[name] += total
+        self.hits[name] += hits
+
+    def rows(self) -> List[Dict[str, Any]]:
+        hits, totals = self.hits, self.totals
+        return [
+            {"key": name, "count": hits[name], "denominator": n, "rate": rate(hits[name], n)}
+            for name, n in sorted(totals.items(), key=lambda kv: (-hits[kv[0]], -kv[1], kv[0]))
+        ]
+
+
 def grouped(items: Iterable[Any], key: Callable[[Any], str | None], hit: Callable[[Any], bool]) -> List[Dict[str, Any]]:
     """Per key: how many items, how many hits, and the hit rate; largest groups first."""
-    totals: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
+    tally = Tally()
     for item in items:
-        name = key(item) or UNKNOWN
-        totals[name] += 1
-        hits[name] += int(hit(item))
-    return [
-        {"key": name, "count": hits[name], "denominator": totals[name], "rate": rate(hits[name], totals[name])}
-        for name, _ in sorted(totals.items(), key=lambda kv: (-hits[kv[0]], -kv[1], kv[0]))
-    ]
+        tally.add(key(item), int(hit(item)))
+    return tally.rows()
 
 
 def seconds_summary(values: Sequence[float]) -> Dict[str, Any]:
@@ -139,88 +155,179 @@ def seconds_summary(values: Sequence[float]) -> Dict[str, Any]:
 
 # -- the conversation side ------------------------------------------------------------------------------------
 class _Returns:
-    """When each customer started conversations: does one come back within a window after another ended?"""
+    """When each customer started conversations: how soon after one ended did the customer start the next?"""
 
-    def __init__(self, conversations: Iterable[ConversationFact]) -> None:
+    def __init__(self, conversations: Sequence[ConversationFact]) -> None:
+        seen = Counter(c.customer_key for c in conversations)
         starts: Dict[str, List[float]] = defaultdict(list)
         for c in conversations:
-            starts[c.customer_key].append(c.started_at)
+            if seen[c.customer_key] > 1:  # a customer with one conversation never came back
+                starts[c.customer_key].append(c.started_at)
         self.starts = {k: sorted(v) for k, v in starts.items()}
 
-    def came_back(self, c: ConversationFact, window: float) -> bool:
-        starts = self.starts.get(c.customer_key, [])
-        i = bisect.bisect_right(starts, c.started_at)  # the customer's next conversation, on any channel
-        return i < len(starts) and starts[i] - c.last_event_at <= window
+    def gap(self, c: ConversationFact) -> float | None:
+        """Seconds from ``c``'s last event to the customer's next conversation (on any channel), None if none."""
+        starts = self.starts.get(c.customer_key)
+        if starts is None:
+            return None
+        i = bisect.bisect_right(starts, c.started_at)
+        return starts[i] - c.last_event_at if i < len(starts) else None
+
+
+def local_hours_and_days(starts: Sequence[float], zone: ZoneInfo) -> Tuple[List[int], Counter[str]]:
+    """How many of ``starts`` (epoch seconds) fell in each hour of the day and on each day, in ``zone``.
+
+    Converting each start is most of the cost at 10^5 conversations, so they are counted per hour of UTC first, and
+    an hour is converted once when the zone's offset is whole hours and the same at its first and last second (no
+    zone changes its offset twice within an hour); the others, and starts so close to the hour's end that
+    rounding to microseconds could carry them over, are converted one by one."""
+    by_hour: List[int] = [0] * 24
+    by_day: Counter[str] = Counter()
+
+    def count(local: datetime, n: int) -> None:
+        by_hour[local.hour] += n
+        by_day[local.date().isoformat()] += n
+
+    per_hour = Counter(int(s // 3600) for s in starts if s % 3600 <= 3599.999)
+    uneven = set()
+    for hour, n in per_hour.items():
+        first, last = datetime.fromtimestamp(hour * 3600, zone), datetime.fromtimestamp(hour * 3600 + 3599, zone)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset.total_seconds() % 3600:
+            uneven.add(hour)
+        else:
+            count(first, n)
+    for s in starts:
+        if s % 3600 > 3599.999 or (uneven and int(s // 3600) in uneven):
+            count(datetime.fromtimestamp(s, zone), 1)
+    return by_hour, by_day
+
+
+# A conversation at a window (24 h, 7 days): not judged yet, or judged and the customer came back, or judged and
+# resolved, or judged and not resolved for another reason (handed off, failed, nothing completed).
+PENDING, CAME_BACK, RESOLVED, UNRESOLVED = range(4)
+
+
+def _verdict(idle: float, gap: float | None, settled: bool, window: float) -> int:
+    """``settled``: resolved unless the customer came back; ``gap``: from its end to the customer's next."""
+    if idle < window:
+        return PENDING
+    if gap is not None and gap <= window:
+        return CAME_BACK
+    return RESOLVED if settled else UNRESOLVED
+
+
+class _Kind(NamedTuple):
+    """All the conversation figures tell apart: conversations alike in all of it are counted together."""
+
+    channel: str | None
+    intent: str | None
+    handed_off: bool
+    reason: str | None
+    queue: str | None
+    day: int  # the verdict at the 24 h window
+    week: int  # at the 7 days window
+
+
+def _by(kinds: Mapping[_Kind, List[int]], key: Callable[[_Kind], str | None], hit: Callable[[_Kind], bool],
+        within: Callable[[_Kind], bool] = lambda kind: True) -> List[Dict[str, Any]]:  # fmt: skip
+    tally = Tally()
+    for kind, (n, _, _) in kinds.items():
+        if within(kind):
+            tally.add(key(kind), n if hit(kind) else 0, n)
+    return tally.rows()
+
+
+def _fallbacks_by(kinds: Mapping[_Kind, List[int]], key: Callable[[_Kind], str | None]) -> List[Dict[str, Any]]:
+    tally = Tally()
+    for kind, (_, messages, fallbacks) in kinds.items():
+        tally.add(key(kind), fallbacks, messages)
+    return tally.rows()
 
 
 def conversation_report(facts: Facts, config: AnalyticsSettings, now: float) -> Dict[str, Any]:
+    """Every conversation figure, from one pass over the period's conversations that sorts them into kinds."""
     conversations = [c for c in facts.conversations if c.customer_messages > 0]
     total = len(conversations)
     zone = ZoneInfo(config.timezone)
     returns = _Returns([*facts.conversations, *facts.later])
-    over = [c for c in conversations if now - c.last_event_at >= config.idle_seconds]
-
-    def judged(window: float) -> List[ConversationFact]:
-        return [c for c in over if now - c.last_event_at >= window]
-
-    def resolved(c: ConversationFact, window: float) -> bool:
-        return c.completed and not c.handed_off and not c.failed and not returns.came_back(c, window)
-
-    by_hour: List[int] = [0] * 24
-    by_day: Counter[str] = Counter()
+    over: List[ConversationFact] = []
+    kinds: Dict[_Kind, List[int]] = {}  # -> [conversations, customer messages, fallbacks]
+    by_hour, by_day = local_hours_and_days([c.started_at for c in conversations], zone)
     for c in conversations:
-        local = datetime.fromtimestamp(c.started_at, zone)
-        by_hour[local.hour] += 1
-        by_day[local.date().isoformat()] += 1
-    day_judged, week_judged = judged(config.repeat_seconds), judged(config.durable_seconds)
-    handed_off = [c for c in conversations if c.handed_off]
-    messages = sum(c.customer_messages for c in conversations)
-    fallbacks = sum(c.fallbacks for c in conversations)
+        idle = now - c.last_event_at
+        day = week = PENDING
+        if idle >= config.idle_seconds:
+            over.append(c)
+            settled = c.completed and not c.handed_off and not c.failed
+            gap = returns.gap(c)
+            day = _verdict(idle, gap, settled, config.repeat_seconds)
+            week = _verdict(idle, gap, settled, config.durable_seconds)
+        kind = _Kind(c.channel, c.first_intent, c.handed_off, c.handoff_reason, c.handoff_queue, day, week)
+        tally = kinds.get(kind)
+        if tally is None:
+            tally = kinds[kind] = [0, 0, 0]
+        tally[0] += 1
+        tally[1] += c.customer_messages
+        tally[2] += c.fallbacks
+    counts: Counter[str] = Counter()
+    for kind, (n, _, _) in kinds.items():
+        counts["handed_off"] += n * kind.handed_off
+        for window, verdict in (("day", kind.day), ("week", kind.week)):
+            counts[f"{window}_judged"] += n * (verdict != PENDING)
+            counts[f"{window}_back"] += n * (verdict == CAME_BACK)
+            counts[f"{window}_resolved"] += n * (verdict == RESOLVED)
+    messages = sum(messages for _, messages, _ in kinds.values())
+    fallbacks = sum(fallbacks for _, _, fallbacks in kinds.values())
+    day_judged, week_judged = counts["day_judged"], counts["week_judged"]
 
-    def fallback_groups(key: Callable[[ConversationFact], str | None]) -> List[Dict[str, Any]]:
-        sent: Counter[str] = Counter()
-        missed: Counter[str] = Counter()
-        for c in conversations:
-            sent[key(c) or UNKNOWN] += c.customer_messages
-            missed[key(c) or UNKNOWN] += c.fallbacks
-        return [{"key": k, "count": missed[k], "denominator": n, "rate": rate(missed[k], n)}
-                for k, n in sorted(sent.items(), key=lambda kv: (-missed[kv[0]], -kv[1], kv[0]))]  # fmt: skip
+    def channel(kind: _Kind) -> str | None:
+        return kind.channel
+
+    def intent(kind: _Kind) -> str | None:
+        return kind.intent
+
+    def handed_off(kind: _Kind) -> bool:
+        return kind.handed_off
+
+    def resolved(kind: _Kind) -> bool:
+        return kind.day == RESOLVED
+
+    def judged(kind: _Kind) -> bool:
+        return kind.day != PENDING
 
     return {
         "conversations": {
             "total": total,
             "over": len(over),
-            "by_channel": grouped(conversations, lambda c: c.channel, lambda c: True),
-            "by_intent": grouped(conversations, lambda c: c.first_intent, lambda c: True),
+            "by_channel": _by(kinds, channel, lambda kind: True),
+            "by_intent": _by(kinds, intent, lambda kind: True),
             "by_hour": by_hour,
-            "by_day": [{"key": day, "count": n} for day, n in sorted(by_day.items())],
+            "by_day": [{"key": d, "count": n} for d, n in sorted(by_day.items())],
         },
-        "containment": share(total - len(handed_off), total),
+        "containment": share(total - counts["handed_off"], total),
         "escalation": {
-            **share(len(handed_off), total),
-            "by_reason": grouped(handed_off, lambda c: c.handoff_reason, lambda c: True),
-            "by_queue": grouped(handed_off, lambda c: c.handoff_queue, lambda c: True),
-            "by_intent": grouped(conversations, lambda c: c.first_intent, lambda c: c.handed_off),
-            "by_channel": grouped(conversations, lambda c: c.channel, lambda c: c.handed_off),
+            **share(counts["handed_off"], total),
+            "by_reason": _by(kinds, lambda kind: kind.reason, lambda kind: True, handed_off),
+            "by_queue": _by(kinds, lambda kind: kind.queue, lambda kind: True, handed_off),
+            "by_intent": _by(kinds, intent, handed_off),
+            "by_channel": _by(kinds, channel, handed_off),
         },
         "resolution": {
-            **share(sum(resolved(c, config.repeat_seconds) for c in day_judged), len(day_judged)),
-            "pending": total - len(day_judged),
-            "by_intent": grouped(day_judged, lambda c: c.first_intent, lambda c: resolved(c, config.repeat_seconds)),
-            "by_channel": grouped(day_judged, lambda c: c.channel, lambda c: resolved(c, config.repeat_seconds)),
+            **share(counts["day_resolved"], day_judged),
+            "pending": total - day_judged,
+            "by_intent": _by(kinds, intent, resolved, judged),
+            "by_channel": _by(kinds, channel, resolved, judged),
         },
-        "durable_resolution": {
-            **share(sum(resolved(c, config.durable_seconds) for c in week_judged), len(week_judged)),
-            "pending": total - len(week_judged),
-        },
+        "durable_resolution": {**share(counts["week_resolved"], week_judged), "pending": total - week_judged},
         "repeat_contact": {
-            "day": share(sum(returns.came_back(c, config.repeat_seconds) for c in day_judged), len(day_judged)),
-            "week": share(sum(returns.came_back(c, config.durable_seconds) for c in week_judged), len(week_judged)),
+            "day": share(counts["day_back"], day_judged),
+            "week": share(counts["week_back"], week_judged),
         },
         "fallback": {
             **share(fallbacks, messages),
-            "by_intent": fallback_groups(lambda c: c.first_intent),
-            "by_channel": fallback_groups(lambda c: c.channel),
+            "by_intent": _fallbacks_by(kinds, intent),
+            "by_channel": _fallbacks_by(kinds, channel),
         },
         **abandonment(conversations, over, facts.steps),
     }
@@ -230,34 +337,41 @@ def abandonment(conversations: Sequence[ConversationFact], over: Sequence[Conver
                 steps: Sequence[FormStepFact]) -> Dict[str, Any]:  # fmt: skip
     """Abandoned: the conversation is over with a form still open and no hand-off. Per form, the funnel: how many
     visits reached each question, and at which question they were abandoned or cancelled."""
-    in_period = {c.key: c for c in conversations}
+    in_period = {c.key for c in conversations}
     ended = {c.key for c in over}
-    visits: Dict[str, Dict[Tuple[str, int], str]] = defaultdict(dict)  # form -> (conversation, visit) -> outcome
-    reached: Dict[str, Counter[str]] = defaultdict(Counter)
-    dropped: Dict[str, Dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    positions: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: defaultdict(list))
+    visits: Dict[Tuple[str, str, int], str] = {}  # (form, conversation, visit) -> how the visit ended
+    asked: Counter[Tuple[str, str, int, str | None]] = Counter()  # (form, question, position, how it dropped there)
     for step in steps:
-        if step.conversation_key not in in_period:
+        key = step.conversation_key
+        if key not in in_period:
             continue
         outcome = step.outcome
         if outcome == "open":
-            outcome = "abandoned" if step.conversation_key in ended else "in_progress"
-        visits[step.form][(step.conversation_key, step.visit)] = outcome
-        reached[step.form][step.question] += 1
-        positions[step.form][step.question].append(step.position)
-        if step.last and outcome in DROPPED:
-            dropped[step.form][step.question][outcome] += 1
+            outcome = "abandoned" if key in ended else "in_progress"
+        visits[(step.form, key, step.visit)] = outcome
+        asked[(step.form, step.question, step.position, outcome if step.last and outcome in DROPPED else None)] += 1
+    by_form: Dict[str, Counter[str]] = defaultdict(Counter)  # form -> how its visits ended
+    for (form, _, _), outcome in visits.items():
+        by_form[form][outcome] += 1
+    reached: Dict[str, Counter[str]] = defaultdict(Counter)
+    dropped: Dict[str, Dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    positions: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: defaultdict(list))
+    for (form, question, position, dropped_as), n in asked.items():
+        reached[form][question] += n
+        positions[form][question] += [position] * n
+        if dropped_as is not None:
+            dropped[form][question][dropped_as] += n
     funnels = []
-    for form in sorted(visits):
-        outcomes = Counter(visits[form].values())
+    for form in sorted(by_form):
+        outcomes = by_form[form]
         order = sorted(reached[form], key=lambda q: (statistics.fmean(positions[form][q]), q))
         funnels.append({
-            "form": form, "started": len(visits[form]), **{k: outcomes.get(k, 0) for k in
+            "form": form, "started": sum(outcomes.values()), **{k: outcomes.get(k, 0) for k in
             ("completed", *DROPPED, "in_progress")},
             "steps": [{"question": q, "reached": reached[form][q], **{k: dropped[form][q].get(k, 0) for k in
                        DROPPED}} for q in order],
         })  # fmt: skip
-    entered = {key for form in visits.values() for key, _ in form}
+    entered = {key for _, key, _ in visits}
     judged = [c for c in over if c.key in entered]
     abandoned = [c for c in judged if c.open_form and not c.handed_off]
     return {"abandonment": {**share(len(abandoned), len(judged)), "funnels": funnels}}
@@ -267,9 +381,14 @@ def abandonment(conversations: Sequence[ConversationFact], over: Sequence[Conver
 def agent_report(facts: Facts, queues: Mapping[str, Queue], now: float) -> Dict[str, Any]:
     tickets = list(facts.tickets)
 
+    open_seconds: Dict[Tuple[str, float, float], float] = {}  # the figures and the targets ask for the same spans
+
     def business(t: TicketFact, end: float) -> float:
-        queue = queues.get(t.queue)
-        return open_seconds_between(queue, t.created_at, end) if queue else end - t.created_at
+        span = (t.queue, t.created_at, end)
+        if span not in open_seconds:
+            queue = queues.get(t.queue)
+            open_seconds[span] = open_seconds_between(queue, t.created_at, end) if queue else end - t.created_at
+        return open_seconds[span]
 
     first_replies = [(t, t.first_reply_at - t.created_at) for t in tickets if t.first_reply_at is not None]
     closes = [(t, t.closed_at - t.created_at) for t in tickets if t.closed_at is not None]

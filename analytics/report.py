@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, Iterator, List, Mapping, Tuple
 from zoneinfo import ZoneInfo
@@ -26,8 +28,25 @@ class BadFilter(ValueError):
 def compute(engine: Engine, where: ReportFilter, config: AnalyticsSettings, handoff: HandoffSettings,
             now: float) -> Dict[str, Any]:  # fmt: skip
     ensure_tables(engine)
-    facts = read_facts(engine, where, max(config.repeat_seconds, config.durable_seconds))
-    return build_report(facts, where, config, handoff.queues, now)
+    with collector_paused():
+        facts = read_facts(engine, where, max(config.repeat_seconds, config.durable_seconds))
+        return build_report(facts, where, config, handoff.queues, now)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a report is read and computed. A report builds some 3 x 10^5 facts
+    and rows, none of them in a reference cycle (reference counting frees them), and the collector would walk
+    them, and everything else alive, several times over: a quarter of the report's time at 10^5 conversations.
+    Pausing it only delays collecting other threads' cycles until the report is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _day(text: str, name: str) -> date:

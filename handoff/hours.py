@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Tuple
 from zoneinfo import ZoneInfo
 
 from handoff.settings import DAYS, Queue
@@ -45,12 +47,18 @@ def open_seconds_between(queue: Queue, start: float, end: float) -> float:
     while day <= last:
         span = queue.hours.get(DAYS[day.weekday()])
         if span is not None:
-            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
-            opens = (midnight + timedelta(minutes=span[0])).timestamp()
-            closes = (midnight + timedelta(minutes=span[1])).timestamp()
+            opens, closes = _opening(queue.timezone, day, span[0], span[1])
             total += max(0.0, min(end, closes) - max(start, opens))
         day += timedelta(days=1)
     return total
+
+
+@lru_cache(maxsize=4096)
+def _opening(timezone: str, day: date, opens: int, closes: int) -> Tuple[float, float]:
+    """Epoch seconds of ``opens`` and ``closes`` (minutes after local midnight) on ``day``: the same few days
+    come up for every ticket of a report, and working them out through the time zone is the slow part."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
+    return (midnight + timedelta(minutes=opens)).timestamp(), (midnight + timedelta(minutes=closes)).timestamp()
 
 
 def describe_opening(queue: Queue, now: datetime) -> str:

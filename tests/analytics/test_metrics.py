@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics.metrics import ConversationFact, Facts, FormStepFact, ReportFilter, TicketFact, build_report
+from analytics.metrics import (
+    ConversationFact,
+    Facts,
+    FormStepFact,
+    ReportFilter,
+    TicketFact,
+    build_report,
+    local_hours_and_days,
+)
 from analytics.settings import AnalyticsSettings, Costs
 from handoff.settings import Queue
 
@@ -172,3 +182,21 @@ def test_satisfaction_share_response_rate_and_cost_per_resolved_issue():
     assert cost["per_resolved"] == pytest.approx(4.53, abs=0.005)
     assert result["agents"]["backlog"]["pending"] == 1
     assert [a["key"] for a in result["agents"]["by_agent"]] == ["ana", "(none)"]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Kolkata", "Australia/Lord_Howe", "America/St_Johns", "UTC"])
+def test_starts_are_counted_in_the_local_hour_and_day_they_happened_also_across_clock_changes(zone: str):
+    rnd = random.Random(5)
+    local_zone = ZoneInfo(zone)
+    starts = []
+    for change in (datetime(2026, 3, 29, 1, 0), datetime(2026, 10, 4, 2, 0), datetime(2026, 10, 25, 1, 0)):
+        around = change.replace(tzinfo=ZoneInfo("UTC")).timestamp()
+        starts += [around + rnd.uniform(-2 * 24 * HOUR, 2 * 24 * HOUR) for _ in range(3000)]
+    # On the hour, just before it (microsecond rounding carries some over), a millisecond before it.
+    starts += [h + d for h in (s // HOUR * HOUR for s in starts[:300]) for d in (0.0, -1e-7, -0.0004, -0.001)]
+    by_hour, by_day = [0] * 24, Counter()
+    for start in starts:
+        local = datetime.fromtimestamp(start, local_zone)
+        by_hour[local.hour] += 1
+        by_day[local.date().isoformat()] += 1
+    assert local_hours_and_days(starts, local_zone) == (by_hour, by_day)
