@@ -110,10 +110,11 @@ def test_a_designer_lands_on_the_review_labels_a_message_and_cannot_see_tickets(
     sign_in(page, stack, "dee", "dee-pass")
     page.wait_for_url("**/desk/review**")
     assert page.locator("nav a").all_inner_texts() == ["Review"]
+    page.wait_for_selector("#filters:not([hidden])")
     page.fill("#f-contains", word)
     row = page.locator(".message", has_text=word).first
     deadline = time.monotonic() + 30
-    while not row.count() and time.monotonic() < deadline:  # the analytics feed stores it within a second or so
+    while not row.is_visible() and time.monotonic() < deadline:  # the analytics feed stores it within a second
         page.click("#apply")
         page.wait_for_timeout(500)
     row.locator(".open-conversation").click()

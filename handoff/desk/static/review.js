@@ -22,7 +22,7 @@ function messageRow(m) {
 function render(data) {
   $("summary").textContent = `${data.total} missed message(s) in the period; ${data.clustered} grouped into the groups below.`;
   $("groups").innerHTML = data.groups.length ? data.groups.map((g, i) => `
-    <details class="group"${i < 3 ? " open" : ""}>
+    <details class="group"${i < 3 || $("f-contains").value ? " open" : ""}>
       <summary><span class="size">${g.size}</span><span>${esc(g.example)}</span>
         <span class="muted">nearest: ${Object.entries(g.intents).slice(0, 3).map(([k, n]) => `${esc(k)} ${n}`).join(", ")}</span></summary>
       ${g.messages.map(messageRow).join("")}
