@@ -15,11 +15,12 @@ Buttons become numbered choices; the customer answers with the number or in word
 from __future__ import annotations
 
 import base64
+import email.policy
 import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -55,6 +56,21 @@ class Composed:
     message: EmailMessage
     message_id: str
     choices: Dict[str, str]  # reply number -> payload, remembered for the customer's answer
+
+
+class _UriListHeader(UnstructuredHeader):
+    """``List-Unsubscribe: <https://…>`` written as it is. The library's folding turns a URI longer than a line
+    into RFC 2047 encoded-words, which no mail program reads as a link (RFC 2369 §2: a URI may be broken only at
+    whitespace, and an unbreakable one stays whole; RFC 5322 allows 998 characters)."""
+
+    # The registry mixes each header class with BaseHeader at run time (which has ``name``); the stubs do not.
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"  # type: ignore[attr-defined]
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _UriListHeader)  # type: ignore[arg-type]
+POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -124,7 +140,7 @@ def compose(body: Mapping[str, Any], recipient: str, kind: str, thread: Thread, 
     variables = {"parts": parts, "kind": kind, "agent": agent or "Support", "brand": config.from_name,
                  "subject": subject, "unsubscribe_url": unsubscribe_url}  # fmt: skip
     environment = _templates(str(templates))
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = Address(config.from_name, addr_spec=config.from_address)
     message["To"] = recipient
     message["Reply-To"] = config.reply_address(thread.token)

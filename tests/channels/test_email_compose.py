@@ -41,11 +41,14 @@ def test_a_bot_answer_replies_in_the_thread_and_says_it_is_automatic():
 def test_an_agents_reply_is_not_automatic_and_a_notification_can_be_stopped():
     agent = read(compose({"text": "Sam here."}, "zoe@example.org", "agent", THREAD, CONFIG, 0.0, None, agent="Sam"))
     assert agent["Auto-Submitted"] is None and "Sam, Shop Support" in agent.get_body(("plain",)).get_content()
-    link = "https://bot.example.com/webhooks/email/unsubscribe?a=x"
+    link = f"https://bot.example.com/webhooks/email/unsubscribe?a={'x' * 60}&s=marketing&sig={'f' * 32}"
     body = {"subject": "Your invoice INV-1", "purpose": "service", "messages": [{"text": "Attached."}],
             "attachments": [{"filename": "INV-1.html", "content_type": "text/html",
                              "content_base64": base64.b64encode(b"<p>invoice</p>").decode()}]}  # fmt: skip
-    note = read(compose(body, "zoe@example.org", "system", THREAD, CONFIG, 0.0, link))
+    composed = compose(body, "zoe@example.org", "system", THREAD, CONFIG, 0.0, link)
+    # A link longer than a line stays one readable URI, never RFC 2047 encoded-words (RFC 2369 §2).
+    assert f"List-Unsubscribe: <{link}>".encode() in bytes(composed.message)
+    note = read(composed)
     assert note["Subject"] == "Your invoice INV-1" and note["In-Reply-To"] is None
     assert note["List-Unsubscribe"] == f"<{link}>" and note["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert note["Auto-Submitted"] == "auto-generated"
