@@ -21,7 +21,6 @@ changes anything).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import html
@@ -36,12 +35,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import pipeline
+from bot.channels.background import Inbox, run_blocking, serve_queued
 from bot.channels.email_parse import InboundEmail, NotAnEmail, parse
 from bot.channels.email_sender import MARKETING, SERVICE, unsubscribe_request
 from bot.channels.inbound import Attachment, CustomerMessage
-from bot.channels.phone import Inbox, run_blocking
 from bot.channels.rendering import choice_for
-from bot.channels.runtime import channel_store, email_config, email_store, outbox, queued_output, start_delivery
+from bot.channels.runtime import channel_store, email_config, email_store, outbox, queued_output
 from privacy.credentials import same_secret
 
 logger = logging.getLogger(__name__)
@@ -89,14 +88,7 @@ class EmailInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("email_webhook", __name__)
 
-        @webhook.listener("after_server_start")
-        async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
-            if self.config is not None:
-                start_delivery(loop)
-
-        @webhook.listener("before_server_stop")
-        async def finish(_: Any, __: asyncio.AbstractEventLoop) -> None:
-            await self.inbox.drain()
+        serve_queued(webhook, self.config is not None, self.inbox)
 
         @webhook.route("/inbound", methods=["POST"])
         async def inbound(request: Request) -> HTTPResponse:

@@ -12,7 +12,6 @@ the outbound queue.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -30,10 +29,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import pipeline
+from bot.channels.background import Inbox, run_blocking, serve_queued
 from bot.channels.choices import with_choice_resolved
 from bot.channels.inbound import Attachment, CustomerMessage, is_storable
-from bot.channels.phone import Inbox, handled_as_keyword, run_blocking
-from bot.channels.runtime import channel_store, queued_output, rbm_config, start_delivery
+from bot.channels.phone import handled_as_keyword
+from bot.channels.runtime import channel_store, queued_output, rbm_config
 from privacy.credentials import same_secret
 
 logger = logging.getLogger(__name__)
@@ -150,14 +150,7 @@ class RcsInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("rcs_webhook", __name__)
 
-        @webhook.listener("after_server_start")
-        async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
-            if self.config is not None:
-                start_delivery(loop)
-
-        @webhook.listener("before_server_stop")
-        async def finish(_: Any, __: asyncio.AbstractEventLoop) -> None:
-            await self.inbox.drain()
+        serve_queued(webhook, self.config is not None, self.inbox)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

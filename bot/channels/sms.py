@@ -11,7 +11,6 @@ payload. Pictures (MMS) are kept as attachments for an agent; the bot says it re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from functools import partial
@@ -25,11 +24,12 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.channels import pipeline
+from bot.channels.background import Inbox, run_blocking, serve_queued
 from bot.channels.choices import with_choice_resolved
 from bot.channels.inbound import Attachment, CustomerMessage
-from bot.channels.phone import Inbox, handled_as_keyword, run_blocking
+from bot.channels.phone import handled_as_keyword
 from bot.channels.receipts import FAILED_STATUSES, normalise
-from bot.channels.runtime import channel_store, queued_output, start_delivery, twilio_config
+from bot.channels.runtime import channel_store, queued_output, twilio_config
 from bot.channels.twilio_api import OPTED_OUT
 
 logger = logging.getLogger(__name__)
@@ -105,14 +105,7 @@ class SmsInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sms_webhook", __name__)
 
-        @webhook.listener("after_server_start")
-        async def deliver(_: Any, loop: asyncio.AbstractEventLoop) -> None:
-            if self.config is not None:
-                start_delivery(loop)
-
-        @webhook.listener("before_server_stop")
-        async def finish(_: Any, __: asyncio.AbstractEventLoop) -> None:
-            await self.inbox.drain()
+        serve_queued(webhook, self.config is not None, self.inbox)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

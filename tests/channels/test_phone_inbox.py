@@ -3,7 +3,7 @@
 import asyncio
 import random
 
-from bot.channels.phone import Inbox
+from bot.channels.background import Inbox
 
 
 def test_one_customers_messages_are_handled_in_arrival_order():
