@@ -130,6 +130,9 @@ class Handlers:
     async def find_invoice(self, _: Request, reference: str) -> Any:
         return await run(self.store.find_invoice, reference)
 
+    async def invoice_document(self, _: Request, number: str) -> Any:
+        return await run(self.store.invoice_document, number)
+
     async def send_invoice(self, _: Request, number: str) -> Any:
         return await run(self.store.send_invoice, number)
 
@@ -154,6 +157,7 @@ ROUTES: Tuple[Tuple[str, str, str, str | None, int], ...] = (
     ("POST", "/customers/<customer_id>/payment-link", "payment_link", "payment-link", 202),
     ("POST", "/customers/<customer_id>/password-reset", "password_reset", "password-reset", 202),
     ("GET", "/invoices/<reference>", "find_invoice", None, 200),
+    ("GET", "/invoices/<number>/document", "invoice_document", None, 200),
     ("POST", "/invoices/<number>/send", "send_invoice", "send-invoice", 202),
     ("POST", "/disputes", "dispute", "dispute", 201),
 )

@@ -15,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reference_service import rules
+from reference_service.invoice_document import invoice_file
 from reference_service.schema import (
     Base,
     CustomerRow,
     DisputeRow,
     IdempotentResponseRow,
     InvoiceRow,
+    OrderItemRow,
     OrderRow,
     OutboundMessageRow,
     PaymentRow,
@@ -57,9 +59,20 @@ def order_json(order: OrderRow) -> Json:
         "delivered_on": _day(order.delivered_on),
         "carrier": order.carrier,
         "tracking_url": order.tracking_url,
-        "items": [
-            {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": _money(i.price)} for i in order.items
-        ],
+        "items": [item_json(i) for i in order.items],
+    }
+
+
+def item_json(item: OrderItemRow) -> Json:
+    return {"sku": item.sku, "name": item.name, "quantity": item.quantity, "price": _money(item.price)}
+
+
+def invoice_json(invoice: InvoiceRow) -> Json:
+    return {
+        "number": invoice.number,
+        "order_number": invoice.order_number,
+        "amount": _money(invoice.amount),
+        "issued_on": _day(invoice.issued_on),
     }
 
 
@@ -88,9 +101,11 @@ def payment_json(payment: PaymentRow) -> Json:
 
 
 class Store(SqlStore):
-    def __init__(self, database_url: str, return_window_days: int = 30, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, database_url: str, return_window_days: int = 30, today: Callable[[], date] = date.today,
+                 currency: str = "USD") -> None:  # fmt: skip
         super().__init__(database_url)  # tables: create_schema() or reset()
         self.return_window_days = return_window_days
+        self.currency = currency  # ISO 4217; every amount the service holds is in it
         self._today = today
 
     # -- lifecycle --------------------------------------------------------------
@@ -102,6 +117,8 @@ class Store(SqlStore):
             return {}
         if seed.get("policy", {}).get("return_window_days"):
             self.return_window_days = int(seed["policy"]["return_window_days"])
+        if seed.get("policy", {}).get("currency"):
+            self.currency = str(seed["policy"]["currency"])
         with self._session() as session:
             return load_seed(session, seed, self._today())
 
@@ -193,12 +210,19 @@ class Store(SqlStore):
             )
             if invoice is None:
                 raise NotFound("invoice_not_found", f"no invoice for {reference}")
-            return {
-                "number": invoice.number,
-                "order_number": invoice.order_number,
-                "amount": _money(invoice.amount),
-                "issued_on": _day(invoice.issued_on),
-            }
+            return invoice_json(invoice)
+
+    def invoice_document(self, number: str) -> Json:
+        """The invoice, its file and the address on file it goes to (by invoice number only, as ``send``)."""
+        with self._session() as session:
+            invoice = session.get(InvoiceRow, number.upper())
+            if invoice is None:
+                raise NotFound("invoice_not_found", f"no invoice {number}")
+            order = self._order(session, invoice.order_number)
+            record = {**invoice_json(invoice), "currency": self.currency}
+            lines = [item_json(i) for i in order.items]
+            return {**record, "email": order.customer.email, "lines": lines,
+                    "document": invoice_file(record, lines, order.customer.name)}  # fmt: skip
 
     def _record_outbound(self, session: Session, kind: str, recipient: str, reference: str | None) -> None:
         session.add(

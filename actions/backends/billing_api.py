@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List
 
 from actions.backends.errors import AccountNotFound, BackendUnavailable, InvoiceNotFound
 from actions.backends.http_client import ApiResponse, JsonApiClient, segment
-from actions.backends.models import Customer, Invoice, Payment
+from actions.backends.models import Attachment, Customer, Invoice, InvoiceDocument, OrderItem, Payment
 from actions.backends.orders_api import raise_for_error
 
 _ERRORS = {
@@ -33,6 +35,52 @@ def parse_payment(body: Dict[str, Any]) -> Payment:
         raise BackendUnavailable(f"billing: malformed payment record ({problem})") from problem
 
 
+def parse_invoice(body: Dict[str, Any]) -> Invoice:
+    try:
+        return Invoice(
+            number=str(body["number"]),
+            order_number=str(body["order_number"]),
+            amount=Decimal(body["amount"]),
+            issued_on=date.fromisoformat(body["issued_on"]),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as problem:
+        raise BackendUnavailable("billing: malformed invoice record") from problem
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"'{name}' must be a non-empty string")
+    return value
+
+
+def parse_invoice_document(body: Dict[str, Any]) -> InvoiceDocument:
+    """Strict: a document the channel could not send as it is (no address, no file) is a broken contract."""
+    invoice = parse_invoice(body)
+    try:
+        email, file = _text(body["email"], "email"), body["document"]
+        if "@" not in email or any(c.isspace() for c in email):
+            raise ValueError("'email' is not an address")
+        filename, content_type = _text(file["filename"], "filename"), _text(file["content_type"], "content_type")
+        if "/" in filename or "\\" in filename or "/" not in content_type:
+            raise ValueError("not a file name and a MIME type")
+        lines = tuple(
+            OrderItem(sku=str(i["sku"]), name=str(i["name"]), quantity=int(i["quantity"]), price=Decimal(i["price"]))
+            for i in body["lines"]
+        )
+        return InvoiceDocument(
+            invoice=invoice,
+            currency=_text(body["currency"], "currency"),
+            lines=lines,
+            document=Attachment(
+                filename, content_type, base64.b64decode(_text(file["content_base64"], "content"), validate=True)
+            ),
+            email=email,
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError, binascii.Error) as problem:
+        # Only the kind of problem: its text could quote the address.
+        raise BackendUnavailable(f"billing: malformed invoice document ({type(problem).__name__})") from problem
+
+
 class BillingApi:
     def __init__(self, client: JsonApiClient) -> None:
         self.client = client
@@ -53,16 +101,11 @@ class BillingApi:
         return self._checked(self.client.post(path, {"phone": phone}, read_only=True)).body.get("verified") is True
 
     def find_invoice(self, reference: str) -> Invoice:
-        body = self._checked(self.client.get(f"/invoices/{segment(reference, InvoiceNotFound)}")).body
-        try:
-            return Invoice(
-                number=str(body["number"]),
-                order_number=str(body["order_number"]),
-                amount=Decimal(body["amount"]),
-                issued_on=date.fromisoformat(body["issued_on"]),
-            )
-        except (KeyError, TypeError, ValueError, ArithmeticError) as problem:
-            raise BackendUnavailable("billing: malformed invoice record") from problem
+        return parse_invoice(self._checked(self.client.get(f"/invoices/{segment(reference, InvoiceNotFound)}")).body)
+
+    def invoice_document(self, invoice_number: str) -> InvoiceDocument:
+        path = f"/invoices/{segment(invoice_number, InvoiceNotFound)}/document"
+        return parse_invoice_document(self._checked(self.client.get(path)).body)
 
     def send_invoice(self, invoice_number: str) -> None:
         self._checked(self.client.post(f"/invoices/{segment(invoice_number, InvoiceNotFound)}/send"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -67,6 +67,25 @@ class Invoice:
     order_number: str
     amount: Decimal
     issued_on: date
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """An invoice as it goes to the customer: its lines, its file and the address on file. ``email`` is for
+    delivery only: never said, kept in a slot or logged (so it is left out of ``repr``)."""
+
+    invoice: Invoice
+    currency: str
+    lines: Tuple[OrderItem, ...]
+    document: Attachment
+    email: str = field(repr=False)
 
 
 @dataclass(frozen=True)

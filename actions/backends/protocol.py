@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import List, Protocol
 
-from actions.backends.models import Customer, Invoice, Order, Payment, Refund
+from actions.backends.models import Customer, Invoice, InvoiceDocument, Order, Payment, Refund
 
 
 class OrderSystem(Protocol):
@@ -46,8 +46,13 @@ class BillingSystem(Protocol):
     def find_invoice(self, reference: str) -> Invoice:
         """By invoice number or by order number; ``InvoiceNotFound`` otherwise."""
 
+    def invoice_document(self, invoice_number: str) -> InvoiceDocument:
+        """The invoice as a file with the address on file it goes to, for the bot's e-mail channel to send
+        (``InvoiceNotFound``). A read: the address is never shown to the customer."""
+
     def send_invoice(self, invoice_number: str) -> None:
-        """E-mail the invoice to the address on file (never to one typed in chat)."""
+        """E-mail the invoice to the address on file (never to one typed in chat). Used when the bot has no
+        e-mail channel of its own."""
 
     def payments_for_customer(self, customer_id: str) -> List[Payment]:
         """Payments, newest first."""

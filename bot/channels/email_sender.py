@@ -113,8 +113,10 @@ class EmailSender:
         address = item.recipient
         if item.provider_ids:
             return Sent(list(item.provider_ids))  # the server took it before a crash: nothing to do again
-        direct = item.message.get("purpose", "reply") == "reply"
-        if self.store.is_opted_out("email", address, marketing=not direct):
+        purpose = item.message.get("purpose", "reply")
+        direct = purpose == "reply"
+        # What the customer asked for (a reply, an invoice: "service") stops only at an opt-out of everything.
+        if self.store.is_opted_out("email", address, marketing=purpose == MARKETING):
             return Suppressed("the address unsubscribed from these e-mails")
         thread = self.threads.thread(address)
         link = None if direct else unsubscribe_url(self.config, address)

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any, Dict, List
+
+import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reference_service.schema import DisputeRow
 from reference_service.store import Store
 from storage.sql import sql_engine
+from tests.channels.test_email_channel import MAIL_HEADERS, mail_url
 from tests.helpers import REST_HEADERS, button_payloads, handed_over, texts
 
 
 def sent_mail(stack) -> list:
+    """What the billing system was asked to send (the reference service records it instead of sending)."""
     return Store(stack.config.reference_database).outbound_messages()
+
+
+def mail_to(stack, address: str) -> List[Dict[str, Any]]:
+    """Every e-mail the local mail server got for ``address``, oldest first."""
+    reply = requests.get(f"{mail_url(stack)}/api/messages", params={"to": address}, headers=MAIL_HEADERS, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return sorted(reply.json(), key=lambda m: m["received_at"])
+
+
+def invoice_mail(stack, address: str, invoice: str, count: int, timeout: float = 30) -> List[Dict[str, Any]]:
+    """The e-mails of ``invoice`` at ``address`` once there are ``count`` of them (the delivery worker polls)."""
+    deadline = time.monotonic() + timeout
+    found: List[Dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        found = [m for m in mail_to(stack, address) if m["subject"] == f"Your invoice {invoice}"]
+        if len(found) >= count:
+            time.sleep(1.5)  # one more poll of the worker: a duplicate would have arrived by now
+            return [m for m in mail_to(stack, address) if m["subject"] == f"Your invoice {invoice}"]
+        time.sleep(0.2)
+    raise AssertionError(f"{len(found)} e-mail(s) of {invoice} reached {address}, expected {count}")
 
 
 def disputes(stack) -> int:
@@ -21,23 +47,61 @@ def disputes(stack) -> int:
 
 
 def test_an_invoice_is_sent_to_the_address_on_file_once_its_order_contact_is_given(chat, stack):
-    before = len(sent_mail(stack))
+    before, mailed = len(sent_mail(stack)), len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", 0))
     assert "email address or phone number on the order" in texts(chat("can you send me invoice INV-20931"))
-    assert sent_mail(stack)[before:] == []  # nothing before proof
     reply = texts(chat("maria.keller@example.com"))
     assert "INV-20931" in reply and "address on your account" in reply
-    assert [m["reference"] for m in sent_mail(stack)[before:]] == ["INV-20931"]
+    assert len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", mailed + 1)) == mailed + 1
+    # The bot's own e-mail channel sent it: the billing system is not asked to send it a second time.
+    assert sent_mail(stack)[before:] == []
+
+
+def test_an_invoice_e_mail_arrives_with_the_invoice_attached_and_never_at_an_address_typed_in_chat(chat, stack):
+    """Tom proves invoice INV-20944 with the phone on its order after first typing an address of his own: the
+    invoice goes to the address on file, as one well-formed e-mail with the invoice attached."""
+    on_file, typed = "tom.okafor@example.org", "tom.new.inbox@example.net"
+    mailed = len(invoice_mail(stack, on_file, "INV-20944", 0))
+    assert "on the order" in texts(chat("please send me invoice INV-20944"))
+    assert "don't match" in texts(chat(typed))
+    reply = texts(chat("+44 7700 900123"))
+    assert "INV-20944" in reply and "address on your account" in reply
+    assert on_file not in reply and "okafor" not in reply.casefold()
+    [*_, mail] = invoice_mail(stack, on_file, "INV-20944", mailed + 1)
+    assert "INV-20944" in mail["text"] and "$75.00" in mail["text"] and "10031" in mail["text"]
+    assert [(a["filename"], a["content_type"]) for a in mail["attachments"]] == [("INV-20944.html", "text/html")]
+    assert mail["attachments"][0]["size"] > 0
+    assert mail_to(stack, typed) == []
+
+
+def test_an_invoice_e_mail_is_one_a_strict_receiver_accepts(chat, stack):
+    mailed = len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", 0))
+    chat("can you send me invoice INV-20931")
+    chat("maria.keller@example.com")
+    [*_, mail] = invoice_mail(stack, "maria.keller@example.com", "INV-20931", mailed + 1)
+    assert mail["problems"] == []
+
+
+def test_asking_twice_within_the_daily_limit_sends_the_invoice_twice(chat, stack):
+    """Each request is its own e-mail (the idempotency key is the customer message's, not the invoice's); the
+    second needs no new proof in the same conversation."""
+    mailed = len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", 0))
+    chat("can you send me invoice INV-20931")
+    assert "address on your account" in texts(chat("+1 555 201 4477"))
+    assert "address on your account" in texts(chat("can you send me invoice INV-20931 again"))
+    assert len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", mailed + 2)) == mailed + 2
 
 
 def test_an_invoice_request_from_a_stranger_reveals_nothing_and_sends_nothing(chat, stack, conversation_id):
     """Known and unknown invoices read the same; a wrong contact sends no e-mail."""
-    before = len(sent_mail(stack))
+    before, mailed = len(sent_mail(stack)), len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", 0))
     chat("can I get an invoice for order 10023")
     known = texts(chat("stranger@example.com"))
     other = ask_once(stack, conversation_id + "-other", ["i need an invoice", "INV-99999", "stranger@example.com"])
     assert "don't match an invoice" in known and known == other
     assert "INV-20931" not in known and "68.99" not in known
     assert sent_mail(stack)[before:] == []
+    assert len(invoice_mail(stack, "maria.keller@example.com", "INV-20931", mailed)) == mailed
+    assert mail_to(stack, "stranger@example.com") == []
 
 
 def test_an_unknown_invoice_is_asked_about_like_any_other_then_a_real_one_is_sent(chat):

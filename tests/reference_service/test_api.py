@@ -68,3 +68,31 @@ def test_an_invoice_is_sent_only_to_the_email_on_file(reference_server, referenc
     assert reply.status_code == 202
     sent = Store(f"sqlite:///{tmp_path / 'ref.db'}").outbound_messages()
     assert sent == [{"kind": "invoice_email", "recipient": "maria.keller@example.com", "reference": "INV-20931"}]
+
+
+def test_an_invoice_document_is_the_invoice_as_a_file_for_the_address_on_file(reference_server, reference_api,
+                                                                              tmp_path):  # fmt: skip
+    import base64
+
+    from reference_service.store import Store
+
+    reply = reference_api.get(url(reference_server, "/invoices/inv-20931/document"), timeout=5)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert (body["number"], body["amount"], body["currency"]) == ("INV-20931", "68.99", "USD")
+    assert body["email"] == "maria.keller@example.com"
+    assert [(line["name"], line["quantity"]) for line in body["lines"]] == [("Blue hoodie (M)", 1),
+                                                                           ("White socks 3-pack", 2)]  # fmt: skip
+    document = body["document"]
+    assert (document["filename"], document["content_type"]) == ("INV-20931.html", "text/html")
+    page = base64.b64decode(document["content_base64"]).decode("utf-8")
+    assert "INV-20931" in page and "68.99" in page and "White socks 3-pack" in page and "Maria Keller" in page
+    assert Store(f"sqlite:///{tmp_path / 'ref.db'}").outbound_messages() == []  # a read sends nothing
+
+
+def test_an_invoice_file_escapes_what_it_shows():
+    from reference_service.invoice_document import render_html
+
+    invoice = {"number": "INV-1", "order_number": "1", "amount": "1.00", "issued_on": "2024-01-01", "currency": "USD"}
+    page = render_html(invoice, [{"name": "<script>x</script>", "quantity": 1, "price": "1.00"}], "A & B").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "A &amp; B" in page

@@ -87,6 +87,8 @@ CASES = [
     Case("GET", "/invoices/inv-20931", None, 200),
     Case("GET", "/invoices/10031", None, 200),
     Case("GET", "/invoices/INV-00000", None, 404),
+    Case("GET", "/invoices/inv-20931/document", None, 200),
+    Case("GET", "/invoices/10031/document", None, 404),
     Case("POST", "/invoices/INV-20944/send", None, 202),
     Case("POST", "/invoices/10031/send", None, 404),
     Case("POST", "/disputes", DISPUTE, 201),
