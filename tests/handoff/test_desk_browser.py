@@ -117,6 +117,7 @@ def test_a_designer_lands_on_the_review_labels_a_message_and_cannot_see_tickets(
     while not row.is_visible() and time.monotonic() < deadline:  # the analytics feed stores it within a second
         page.click("#apply")
         page.wait_for_timeout(500)
+    page.wait_for_load_state("networkidle")  # no list still on its way to be drawn over what is done next
     row.locator(".open-conversation").click()
     page.wait_for_selector(f"#conversation .line.customer >> text={word}")
     row.locator(".label-intent").select_option("order_status")

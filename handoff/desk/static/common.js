@@ -77,12 +77,16 @@ async function filteredPage({ names, roles, refused, options, endpoint, render, 
   if (!$("f-to").value) $("f-to").value = day(today);
   if (!$("f-from").value) $("f-from").value = day(new Date(today.getTime() - 6 * 86400000));
   try { await options(); } catch (e) { $("page-error").textContent = e.message; }
+  let latest = 0;  // "Show" pressed twice: only the last answer is drawn, whichever arrives last
   async function show() {
     $("page-error").textContent = "";
-    const query = filterQuery(names);
+    const query = filterQuery(names), asked = ++latest;
     history.replaceState(null, "", `${location.pathname}?${query}`);
     if (shown) shown(query);
-    try { render(await api(`${endpoint}?${query}`)); } catch (e) { $("page-error").textContent = e.message; }
+    try {
+      const figures = await api(`${endpoint}?${query}`);
+      if (asked === latest) render(figures);
+    } catch (e) { if (asked === latest) $("page-error").textContent = e.message; }
   }
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   show();

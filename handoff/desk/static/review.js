@@ -4,10 +4,12 @@ const FILTERS = ["from", "to", "channel", "contains"];
 const REASONS = { fallback: "not understood", out_of_scope: "out of scope", low_confidence: "low confidence",
   rephrase: "rephrased after a miss", before_low_confidence_handoff: "handed off for low confidence" };
 let labelIntents = [];
+const labelled = {};  // this page's own labels: a list fetched before one was given still shows it
 const when = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function messageRow(m) {
-  const options = labelIntents.map(i => `<option${i === m.label ? " selected" : ""}>${esc(i)}</option>`).join("");
+  const label = labelled[m.event_id] || m.label;
+  const options = labelIntents.map(i => `<option${i === label ? " selected" : ""}>${esc(i)}</option>`).join("");
   return `<div class="message" data-event="${esc(m.event_id)}">
     <div><div class="text">${esc(m.text)}</div>
       <div class="muted">${m.reasons.map(r => `<span class="reason">${esc(REASONS[r] || r)}</span>`).join("")}
@@ -15,7 +17,7 @@ function messageRow(m) {
         ${Number(m.confidence).toFixed(2)} · <a href="#" class="open-conversation">conversation</a></div></div>
     <div><select class="label-intent" aria-label="Intended intent"><option value="">intended intent…</option>${options}</select>
       <button class="label secondary">Label</button>
-      <div class="labelled">${m.label ? `labelled ${esc(m.label)}` : ""}</div></div>
+      <div class="labelled">${label ? `labelled ${esc(label)}` : ""}</div></div>
   </div>`;
 }
 
@@ -35,6 +37,7 @@ async function label(row) {
   try {
     const stored = await api(`/desk/api/review/messages/${encodeURIComponent(row.dataset.event)}/label`,
       { method: "POST", body: JSON.stringify({ intent }) });
+    labelled[row.dataset.event] = stored.intent;
     out.textContent = `labelled ${stored.intent}`;
   } catch (e) { out.textContent = e.message; }
 }
